@@ -1,0 +1,84 @@
+"""The ``edgegate`` command: argparse front end, subcommand table and the one error handler.
+
+Each subcommand is a module with ``add_arguments(parser)`` and ``run(args) -> int``;
+:data:`COMMANDS` maps its name to that module and a one-line help. Only the chosen command's
+module is imported, so ``edgegate estimate`` never pays for the policy machinery. Every
+``EdgegateError`` becomes a one-line message on stderr and its exit code; nothing a user does
+shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from edgegate import __version__
+from edgegate.errors import EdgegateError, ExitCode
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "estimate": (
+        "edgegate.cli.estimate",
+        "Estimate FLOPs/MACs, params, peak activation and DRAM traffic of ONNX models.",
+    ),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors with edgegate's usage exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"edgegate: error: {message}\n")
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line, if any."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The top-level parser; the chosen command (or every one, for ``help``) gets its options."""
+    parser = _Parser(
+        prog="edgegate",
+        description="Estimate what an ONNX model costs on an edge device and gate it in CI.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgegate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    chosen = _chosen(argv)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if chosen is None or chosen == name:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command)
+            command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run edgegate with ``argv`` (default: sys.argv[1:]) and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
+    try:
+        return int(args.run(args))
+    except EdgegateError as error:
+        print(f"edgegate: error: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("edgegate: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("EDGEGATE_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"edgegate: internal error: {type(error).__name__}: {error} (this is a bug in"
+            " edgegate; set EDGEGATE_DEBUG=1 for a traceback and report it)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.INTERNAL_ERROR)

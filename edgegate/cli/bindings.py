@@ -1,0 +1,65 @@
+"""Command-line dimension bindings shared by every command that estimates models."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from edgegate.errors import UsageError
+
+_NAME_VALUE = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
+
+
+def _pair(text: str, option: str, example: str) -> tuple[str, str]:
+    match = _NAME_VALUE.match(text)
+    if not match:
+        raise UsageError(f"{option} '{text}' is not NAME=VALUE (for example {option} {example})")
+    return match.group(1), match.group(2)
+
+
+def parse_dim(text: str) -> tuple[str, int]:
+    """``batch=1`` -> ("batch", 1)."""
+    name, value = _pair(text, "--dim", "batch=1")
+    if not value.isdigit() or int(value) <= 0:
+        raise UsageError(f"--dim {name}: '{value}' is not a positive integer")
+    return name, int(value)
+
+
+def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """``images=1x3x640x640`` (or commas) -> ("images", (1, 3, 640, 640))."""
+    name, value = _pair(text, "--input-shape", "images=1x3x640x640")
+    parts = re.split(r"[x,]", value)
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise UsageError(
+            f"--input-shape {name}: '{value}' is not a shape of positive integers like 1x3x224x224"
+        )
+    return name, tuple(int(p) for p in parts)
+
+
+def parse_value(text: str) -> tuple[str, float]:
+    """``sr=16000`` -> ("sr", 16000.0): a scalar input given a constant value."""
+    name, value = _pair(text, "--input-value", "sr=16000")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise UsageError(f"--input-value {name}: '{value}' is not a number") from None
+
+
+def add_binding_arguments(parser: argparse.ArgumentParser) -> None:
+    """--dim, --input-shape and --input-value."""
+    parser.add_argument("--dim", action="append", default=[], metavar="NAME=N",
+                        help="bind a symbolic dimension, e.g. --dim batch=1 (repeatable)")
+    parser.add_argument("--input-shape", action="append", default=[], metavar="INPUT=SHAPE",
+                        help="bind a whole input shape, e.g. --input-shape images=1x3x640x640")
+    parser.add_argument("--input-value", action="append", default=[], metavar="INPUT=V",
+                        help="give a scalar input a constant value, e.g. --input-value sr=16000")
+
+
+def bindings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for ``edgegate.estimate`` from the parsed binding options."""
+    return {
+        "dims": dict(parse_dim(t) for t in args.dim),
+        "input_shapes": dict(parse_shape(t) for t in args.input_shape),
+        "input_values": dict(parse_value(t) for t in args.input_value),
+    }

@@ -1,0 +1,78 @@
+"""``edgegate estimate MODEL...``: what one inference costs, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence, TextIO
+
+from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
+from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.errors import EdgegateError, ExitCode
+from edgegate.estimate.estimate import estimate
+from edgegate.estimate.fusion import FUSIONS
+from edgegate.estimate.record import estimates_document
+from edgegate.estimate.result import Estimate
+from edgegate.report.estimate_csv import write_layers
+from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
+
+def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
+    top = None if args.per_layer else args.top
+    sort = args.sort or ("index" if args.per_layer else "flops")
+    for number, item in enumerate(estimates):
+        if number:
+            out.write("\n")
+        write_estimate(item, out, sort, top)
+
+
+def _json(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
+    json.dump(estimates_document(list(estimates)), out, indent=2)
+    out.write("\n")
+
+
+def _csv(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
+    top = None if args.per_layer or args.sort is None else args.top
+    rows = [(e.model, layer) for e in estimates for layer in pick_layers(e, args.sort or "index", top)]
+    write_layers(rows, out)
+
+
+FORMATS: dict[str, Callable[[Sequence[Estimate], argparse.Namespace, TextIO], None]] = {
+    "csv": _csv,
+    "json": _json,
+    "text": _text,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``edgegate estimate``."""
+    parser.add_argument("models", nargs="+", metavar="MODEL", help="ONNX files to estimate")
+    add_binding_arguments(parser)
+    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
+                        help="element size: each tensor's own dtype (model), or as if float"
+                        " tensors were fp32/fp16/int8 (default: model)")
+    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
+                        help="paper: fold BN and fuse activations into Conv/Gemm/MatMul;"
+                        " none: every node is its own layer (default: paper)")
+    parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="show the N heaviest layers (default: 10)")
+    parser.add_argument("--sort", choices=list(SORT_KEYS),
+                        help="layer sort key (default: flops; graph order with --per-layer)")
+    parser.add_argument("--per-layer", action="store_true", help="show every layer")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Estimate each model; a model that fails is reported and the others still run."""
+    bindings = bindings_from_args(args)
+    estimates: list[Estimate] = []
+    code = ExitCode.OK
+    for path in args.models:
+        try:
+            estimates.append(estimate(path, precision=args.precision, fusion=args.fusion, **bindings))
+        except EdgegateError as error:
+            print(f"edgegate: error: {error}", file=sys.stderr)
+            code = max(code, error.exit_code)
+    if estimates:
+        FORMATS[args.format](estimates, args, sys.stdout)
+    return int(code)

@@ -1,0 +1,217 @@
+"""The estimator: ONNX model in, Estimate out, exactly as docs/metrics.md and the cost model say.
+
+load (no weights) -> bind dimensions -> inline local functions -> shape inference with folding
+-> active nodes -> layers (fusion) -> per-layer cost and memory -> totals and liveness peak.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import onnx
+import onnx.inliner
+
+from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.errors import EdgegateError, UsageError
+from edgegate.estimate.controlflow import CONTROL_FLOW, draft_control_flow
+from edgegate.estimate.fusion import FUSIONS, plan_layers
+from edgegate.estimate.layers import LayerDraft, draft_layer
+from edgegate.estimate.memory import peak_activation, resolve, size_in_bytes
+from edgegate.estimate.result import Estimate, Layer, Settings, Unestimated
+from edgegate.model.bind import bind_inputs
+from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
+from edgegate.model.load import load_model
+from edgegate.model.shapes import infer_and_analyze
+
+
+@dataclass
+class GraphCost:
+    """A costed graph: its layers, distinct constants read, and totals the caller needs."""
+
+    layers: list[Layer]
+    constants: dict[str, tuple[int, int]]
+    sizes: dict[str, int]
+    unestimated: list[Unestimated]
+    peak: int
+    shapes_known: bool
+    macs: int = 0
+    flops: int = 0
+    weight_reads: int = 0
+    input_reads: int = 0
+    output_writes: int = 0
+    outputs: list[str] = field(default_factory=list)
+
+
+def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str, int]) -> Layer:
+    weight_bytes = sum(b for _, b in draft.constants.values())
+    return Layer(
+        index=index,
+        name=draft.name,
+        op_types=draft.op_types,
+        nodes=draft.nodes,
+        macs=draft.cost.macs,
+        flops=draft.cost.flops,
+        params=sum(n for n, _ in draft.constants.values()),
+        weight_bytes=weight_bytes if draft.weight_reads is None else draft.weight_reads,
+        input_bytes=(
+            sum(sizes[n] for n in draft.reads) if draft.input_reads is None else draft.input_reads
+        ),
+        output_bytes=(
+            sum(sizes[n] for n in writes) if draft.output_writes is None else draft.output_writes
+        ),
+        reads=tuple(draft.reads),
+        writes=tuple(writes),
+        weights=tuple(draft.constants),
+        work_bytes=draft.work_bytes,
+    )
+
+
+def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str) -> GraphCost:
+    """Group an analyzed graph's nodes into layers and cost each one."""
+    plan = plan_layers(analyzed.nodes, analyzed.outputs, fusion)
+    scope = analyzed.scope
+
+    def cost_subgraph(graph: onnx.GraphProto, parent: Scope) -> GraphCost:
+        return cost_graph(analyze_graph(graph, parent=parent), precision, fusion)
+
+    drafts: list[LayerDraft] = []
+    for index, chain_indices in enumerate(plan.chains):
+        chain = [analyzed.nodes[i] for i in chain_indices]
+        anchor = chain[0]
+        if anchor.info.op_type in CONTROL_FLOW and anchor.info.domain == "":
+            drafts.append(draft_control_flow(anchor, scope, plan.aliases, precision, cost_subgraph))
+            continue
+        bn_index = plan.folded_bn.get(index)
+        bn = analyzed.nodes[bn_index] if bn_index is not None else None
+        drafts.append(draft_layer(chain, bn, scope, plan, precision))
+    outputs = [resolve(name, plan.aliases) for name in analyzed.outputs]
+    read = {name for d in drafts for name in d.reads} | set(outputs)
+    sizes: dict[str, int] = {}
+    layers: list[Layer] = []
+    constants: dict[str, tuple[int, int]] = {}
+    unestimated: list[Unestimated] = []
+    for index, draft in enumerate(drafts):
+        writes = [name for name in draft.outputs if name in read]
+        for name in [*draft.reads, *writes]:
+            sizes[name] = size_in_bytes(scope.get(name), precision)
+        layers.append(_layer(index, draft, writes, sizes))
+        constants.update(draft.constants)
+        unestimated.extend(draft.unestimated)
+    for name in analyzed.inputs:
+        sizes.setdefault(name, size_in_bytes(scope.get(name), precision))
+    shapes_known = all(
+        t is None or t.known for n in analyzed.nodes for t in (*n.info.inputs, *n.info.outputs)
+    )
+    return GraphCost(
+        layers=layers,
+        constants=constants,
+        sizes=sizes,
+        unestimated=unestimated,
+        peak=peak_activation(layers, sizes, analyzed.inputs, outputs),
+        shapes_known=shapes_known,
+        macs=sum(layer.macs for layer in layers),
+        flops=sum(layer.flops for layer in layers),
+        weight_reads=sum(layer.weight_bytes for layer in layers),
+        input_reads=sum(layer.input_bytes for layer in layers),
+        output_writes=sum(layer.output_bytes for layer in layers),
+        outputs=outputs,
+    )
+
+
+def _check_options(precision: str, fusion: str) -> None:
+    if precision not in PRECISION_BITS:
+        raise UsageError(f"unknown precision '{precision}' (use one of: {', '.join(PRECISION_BITS)})")
+    if fusion not in FUSIONS:
+        raise UsageError(f"unknown fusion '{fusion}' (use one of: {', '.join(FUSIONS)})")
+
+
+def _model_info(model: onnx.ModelProto, path: str, file_bytes: int | None) -> dict:
+    return {
+        "path": path,
+        "file_bytes": file_bytes,
+        "ir_version": model.ir_version,
+        "producer": f"{model.producer_name} {model.producer_version}".strip(),
+        "opsets": {(o.domain or "ai.onnx"): o.version for o in model.opset_import},
+    }
+
+
+def estimate_model(
+    model: onnx.ModelProto,
+    *,
+    path: str = "<model>",
+    dims: Mapping[str, int] | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    input_values: Mapping[str, float] | None = None,
+    precision: str = "model",
+    fusion: str = "paper",
+    file_bytes: int | None = None,
+) -> Estimate:
+    """Estimate an in-memory ModelProto (modified in place: bound, inlined, inferred)."""
+    _check_options(precision, fusion)
+    node_count = len(model.graph.node)
+    try:
+        bind_inputs(model, dims or {}, input_shapes or {}, input_values)
+        if model.functions:
+            inlined = onnx.inliner.inline_local_functions(model)
+            model.CopyFrom(inlined)
+        inferred, analyzed = infer_and_analyze(model)
+    except EdgegateError as error:
+        raise type(error)(error.message, path) from None
+    graph = cost_graph(analyzed, precision, fusion)
+    return Estimate(
+        model=path,
+        settings=Settings(
+            dims=dict(dims or {}),
+            input_shapes={k: tuple(v) for k, v in (input_shapes or {}).items()},
+            precision=precision,
+            fusion=fusion,
+        ),
+        layers=tuple(graph.layers),
+        unestimated=tuple(graph.unestimated),
+        tensor_bytes=graph.sizes,
+        macs=graph.macs,
+        flops=graph.flops,
+        params=sum(n for n, _ in graph.constants.values()),
+        weight_bytes=sum(b for _, b in graph.constants.values()),
+        peak_activation_bytes=graph.peak,
+        dram_bytes=graph.weight_reads + graph.input_reads + graph.output_writes,
+        node_count=node_count,
+        info=_model_info(inferred, path, file_bytes),
+    )
+
+
+def estimate(
+    model: str | os.PathLike[str] | onnx.ModelProto,
+    *,
+    dims: Mapping[str, int] | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    input_values: Mapping[str, float] | None = None,
+    precision: str = "model",
+    fusion: str = "paper",
+) -> Estimate:
+    """Estimate one model (a path, or a ModelProto that is left unchanged) from its graph alone.
+
+    Raises ModelError for an unreadable model and BindingError for an unbound input dimension.
+    """
+    if isinstance(model, onnx.ModelProto):
+        proto = onnx.ModelProto()
+        proto.CopyFrom(model)
+        return estimate_model(
+            proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
+            precision=precision, fusion=fusion,
+        )
+    path = os.fspath(model)
+    proto = load_model(path)
+    return estimate_model(
+        proto,
+        path=path,
+        dims=dims,
+        input_shapes=input_shapes,
+        input_values=input_values,
+        precision=precision,
+        fusion=fusion,
+        file_bytes=Path(path).stat().st_size,
+    )

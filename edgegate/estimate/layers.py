@@ -1,0 +1,103 @@
+"""Cost one layer: sum its nodes' formulas, apply BN folding, collect weights and reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from edgegate.cost.types import OpCost, Uncostable
+from edgegate.estimate.fusion import Plan
+from edgegate.estimate.memory import resolve, size_in_bytes
+from edgegate.estimate.result import Unestimated
+from edgegate.model.graph import ActiveNode, Scope
+
+BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
+ABSORBED = frozenset({"QuantizeLinear"})
+
+
+@dataclass
+class LayerDraft:
+    """A layer before memory is settled: cost, constants read, activation tensors read."""
+
+    name: str
+    op_types: tuple[str, ...]
+    nodes: tuple[str, ...]
+    cost: OpCost
+    constants: dict[str, tuple[int, int]] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    weight_reads: int | None = None
+    input_reads: int | None = None
+    output_writes: int | None = None
+    work_bytes: int = 0
+    unestimated: list[Unestimated] = field(default_factory=list)
+
+
+def node_cost(node: ActiveNode) -> OpCost | str:
+    """The node's cost by its formula, or the reason it cannot be costed."""
+    info = node.info
+    if node.spec is None:
+        where = f"{info.domain}." if info.domain else ""
+        return f"no cost formula for op {where}{info.op_type}"
+    try:
+        return node.spec.cost(info)
+    except Uncostable as error:
+        return str(error)
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
+        return f"cannot cost this node ({type(error).__name__}: {error})"
+
+
+def _unestimated(node: ActiveNode, reason: str) -> Unestimated:
+    info = node.info
+    return Unestimated(info.name, info.op_type, info.domain, reason)
+
+
+def draft_layer(
+    chain: list[ActiveNode],
+    folded_bn: ActiveNode | None,
+    scope: Scope,
+    plan: Plan,
+    precision: str,
+) -> LayerDraft:
+    """Cost a fused chain (anchor first) as one layer."""
+    anchor = chain[0]
+    absorbed = [n for n in chain[1:] if n.info.op_type in ABSORBED]
+    draft = LayerDraft(
+        name=anchor.info.name,
+        op_types=tuple(n.info.op_type for n in chain),
+        nodes=tuple(n.info.name for n in chain),
+        cost=OpCost(),
+    )
+    produced = {t.name for n in chain for t in n.info.present_outputs()}
+    for node in chain:
+        if node is folded_bn or node in absorbed:
+            continue
+        cost = node_cost(node)
+        if isinstance(cost, str):
+            draft.unestimated.append(_unestimated(node, cost))
+        else:
+            draft.cost = draft.cost + cost
+        for name in node.data_inputs:
+            tensor = scope.get(name)
+            if tensor is not None and tensor.is_constant:
+                draft.constants[name] = (tensor.numel if tensor.known else 0, size_in_bytes(tensor, precision))
+            elif name not in produced:
+                root = resolve(name, plan.aliases)
+                if root not in draft.reads:
+                    draft.reads.append(root)
+    if folded_bn is not None:
+        _fold_batchnorm(draft, anchor, folded_bn, precision)
+    draft.outputs = [t.name for t in chain[-1].info.present_outputs()]
+    return draft
+
+
+def _fold_batchnorm(draft: LayerDraft, anchor: ActiveNode, bn: ActiveNode, precision: str) -> None:
+    """BN folds into the anchor; a bias-less anchor gains a bias of BN's channel count."""
+    bias_index = BIAS_INPUT.get(anchor.info.op_type)
+    if bias_index is not None and anchor.info.input(bias_index) is not None:
+        return
+    scale = bn.info.input(1)
+    output = bn.info.output(0)
+    if scale is None or output is None or not scale.known or not output.known:
+        return
+    name = f"{bn.info.name}:folded_bias"
+    draft.constants[name] = (scale.numel, size_in_bytes(scale, precision))
+    draft.cost = draft.cost + OpCost(0, output.numel)

@@ -1,0 +1,107 @@
+"""Bind symbolic and unknown input dimensions to the values a user gives.
+
+A model input like ``float[batch, 3, H, W]`` needs every dimension known before costing.
+Bindings come from ``dims`` (by dimension name) and ``input_shapes`` (whole shapes by input
+name); a dimension still unbound is a BindingError that says how to bind it. ``input_values``
+turn scalar inputs into constants (e.g. a sample rate that an If branches on).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from edgegate.errors import BindingError
+
+
+def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
+    """The graph's real inputs: declared inputs that are not also initializers (IR < 4)."""
+    initialized = {t.name for t in graph.initializer}
+    return [value for value in graph.input if value.name not in initialized]
+
+
+def _dim_label(dim: onnx.TensorShapeProto.Dimension, index: int) -> str:
+    return f"dimension {index} ('{dim.dim_param}')" if dim.dim_param else f"dimension {index}"
+
+
+def _hint(value: onnx.ValueInfoProto, index: int, dim: onnx.TensorShapeProto.Dimension) -> str:
+    dims = value.type.tensor_type.shape.dim
+    example = "x".join(d.dim_param or str(d.dim_value) if d.dim_value else "N" for d in dims)
+    by_name = f"--dim {dim.dim_param}=N or " if dim.dim_param else ""
+    return f"bind it with {by_name}--input-shape {value.name}={example}"
+
+
+def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int], source: str) -> None:
+    dims = value.type.tensor_type.shape.dim
+    if value.type.tensor_type.HasField("shape") and len(dims) != len(shape):
+        raise BindingError(
+            f"{source}: input '{value.name}' has rank {len(dims)}, got {len(shape)} dimensions"
+        )
+    for index, size in enumerate(shape):
+        if size <= 0:
+            raise BindingError(f"{source}: input '{value.name}' dimension {index} must be > 0")
+        if index < len(dims) and dims[index].dim_value and dims[index].dim_value != size:
+            raise BindingError(
+                f"{source}: input '{value.name}' dimension {index} is fixed at "
+                f"{dims[index].dim_value} in the model, got {size}"
+            )
+
+
+def bind_inputs(
+    model: onnx.ModelProto,
+    dims: Mapping[str, int],
+    input_shapes: Mapping[str, Sequence[int]],
+    input_values: Mapping[str, float] | None = None,
+) -> None:
+    """Give every graph input a concrete shape, in place; raise BindingError naming gaps."""
+    graph = model.graph
+    inputs = {value.name: value for value in graph_inputs(graph)}
+    for name in [*input_shapes, *(input_values or {})]:
+        if name not in inputs:
+            known = ", ".join(sorted(inputs)) or "none"
+            raise BindingError(f"the model has no input '{name}' (its inputs: {known})")
+    for name, size in dims.items():
+        if size <= 0:
+            raise BindingError(f"dimension '{name}' must be bound to a value > 0, got {size}")
+    for value in inputs.values():
+        if not value.type.HasField("tensor_type"):
+            continue
+        tensor_type = value.type.tensor_type
+        if value.name in input_shapes:
+            shape = [int(size) for size in input_shapes[value.name]]
+            _check_shape(value, shape, "--input-shape")
+            tensor_type.ClearField("shape")
+            for size in shape:
+                tensor_type.shape.dim.add().dim_value = size
+            continue
+        if not tensor_type.HasField("shape"):
+            raise BindingError(
+                f"input '{value.name}' has no declared shape: bind it with "
+                f"--input-shape {value.name}=D0xD1x..."
+            )
+        for index, dim in enumerate(tensor_type.shape.dim):
+            if dim.dim_value > 0:
+                continue
+            if dim.dim_param and dim.dim_param in dims:
+                dim.dim_value = int(dims[dim.dim_param])
+                continue
+            raise BindingError(
+                f"input '{value.name}' {_dim_label(dim, index)} is unbound: "
+                + _hint(value, index, dim)
+            )
+    for name, number in (input_values or {}).items():
+        _make_constant(model, inputs[name], number)
+
+
+def _make_constant(model: onnx.ModelProto, value: onnx.ValueInfoProto, number: float) -> None:
+    """Replace a scalar graph input by an initializer holding ``number``."""
+    dtype = onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
+    shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
+    array = np.full(shape, number, dtype=dtype)
+    model.graph.initializer.append(numpy_helper.from_array(array, value.name))
+    kept = [v for v in model.graph.input if v.name != value.name]
+    del model.graph.input[:]
+    model.graph.input.extend(kept)

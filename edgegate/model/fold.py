@@ -1,0 +1,204 @@
+"""Evaluate constant shape arithmetic with numpy, where onnx's data propagation stops.
+
+Exporters compute shapes in the graph (Shape -> Gather -> Div -> Concat -> Reshape, Where,
+Equal, Range, ConstantOfShape...). Once input dimensions are bound these subgraphs are
+constant; evaluating them lets shape inference finish. Only small tensors are evaluated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from onnx import helper
+
+MAX_FOLD_ELEMENTS = 1 << 16
+
+Values = Sequence[np.ndarray | None]
+Evaluator = Callable[[dict[str, Any], Values], list[np.ndarray]]
+
+
+def _axes(attrs: dict[str, Any], values: Values, index: int) -> list[int] | None:
+    """Axes from the attribute (old opsets) or the optional input (opset 13+)."""
+    if "axes" in attrs:
+        return list(attrs["axes"])
+    if len(values) > index and values[index] is not None:
+        return [int(a) for a in np.asarray(values[index]).ravel()]
+    return None
+
+
+def _div(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    a, b = np.asarray(v[0]), np.asarray(v[1])
+    if np.issubdtype(a.dtype, np.integer):
+        return [np.trunc(a / b).astype(a.dtype)]
+    return [(a / b).astype(a.dtype)]
+
+
+def _mod(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    a, b = np.asarray(v[0]), np.asarray(v[1])
+    return [np.fmod(a, b) if attrs.get("fmod", 0) else np.mod(a, b)]
+
+
+def _slice(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    data = np.asarray(v[0])
+    if "starts" in attrs:
+        starts, ends = list(attrs["starts"]), list(attrs["ends"])
+        axes = list(attrs.get("axes", range(len(starts))))
+        steps = [1] * len(starts)
+    else:
+        starts, ends = [int(x) for x in v[1]], [int(x) for x in v[2]]
+        axes = [int(x) for x in v[3]] if len(v) > 3 and v[3] is not None else list(range(len(starts)))
+        steps = [int(x) for x in v[4]] if len(v) > 4 and v[4] is not None else [1] * len(starts)
+    index = [slice(None)] * data.ndim
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        index[axis] = slice(start, end, step)
+    return [data[tuple(index)]]
+
+
+def _squeeze(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    axes = _axes(attrs, v, 1)
+    data = np.asarray(v[0])
+    return [np.squeeze(data, axis=tuple(axes)) if axes is not None else np.squeeze(data)]
+
+
+def _unsqueeze(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    data = np.asarray(v[0])
+    axes = _axes(attrs, v, 1) or []
+    rank = data.ndim + len(axes)
+    return [np.expand_dims(data, tuple(sorted(a % rank for a in axes)))]
+
+
+def _gather(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    return [np.take(np.asarray(v[0]), np.asarray(v[1]).astype(np.int64), axis=attrs.get("axis", 0))]
+
+
+def _concat(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    parts = [np.asarray(x) for x in v if x is not None]
+    return [np.concatenate(parts, axis=attrs["axis"])]
+
+
+def _reshape(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    data = np.asarray(v[0])
+    shape = [int(s) for s in v[1]]
+    if not attrs.get("allowzero", 0):
+        shape = [data.shape[i] if s == 0 else s for i, s in enumerate(shape)]
+    return [data.reshape(shape)]
+
+
+def _constant_of_shape(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    fill = attrs.get("value")
+    fill = np.asarray(fill).ravel() if fill is not None else np.zeros(1, np.float32)
+    return [np.full([int(s) for s in v[0]], fill[0], dtype=fill.dtype)]
+
+
+def _range(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    start, limit, delta = (np.asarray(x) for x in v)
+    return [np.arange(start, limit, delta, dtype=start.dtype)]
+
+
+def _reduce(function: Callable[..., np.ndarray]) -> Evaluator:
+    def evaluate(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+        axes = _axes(attrs, v, 1)
+        keep = bool(attrs.get("keepdims", 1))
+        data = np.asarray(v[0])
+        if axes is None and attrs.get("noop_with_empty_axes", 0):
+            return [data]
+        return [np.asarray(function(data, axis=tuple(axes) if axes else None, keepdims=keep))]
+
+    return evaluate
+
+
+def _unary(function: Callable[[np.ndarray], np.ndarray]) -> Evaluator:
+    return lambda attrs, v: [np.asarray(function(np.asarray(v[0])))]
+
+
+def _binary(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluator:
+    return lambda attrs, v: [np.asarray(function(np.asarray(v[0]), np.asarray(v[1])))]
+
+
+def _variadic(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluator:
+    def evaluate(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+        result = np.asarray(v[0])
+        for other in v[1:]:
+            result = function(result, np.asarray(other))
+        return [np.asarray(result)]
+
+    return evaluate
+
+
+def _cast(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    return [np.asarray(v[0]).astype(helper.tensor_dtype_to_np_dtype(attrs["to"]))]
+
+
+def _clip(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    low = v[1] if len(v) > 1 and v[1] is not None else attrs.get("min")
+    high = v[2] if len(v) > 2 and v[2] is not None else attrs.get("max")
+    return [np.clip(np.asarray(v[0]), low, high)]
+
+
+def _expand(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    data = np.asarray(v[0])
+    shape = np.broadcast_shapes(data.shape, tuple(int(s) for s in v[1]))
+    return [np.broadcast_to(data, shape).copy()]
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "Abs": _unary(np.abs),
+    "Add": _binary(np.add),
+    "And": _binary(np.logical_and),
+    "Cast": _cast,
+    "Ceil": _unary(np.ceil),
+    "Clip": _clip,
+    "Concat": _concat,
+    "ConstantOfShape": _constant_of_shape,
+    "Div": _div,
+    "Equal": _binary(np.equal),
+    "Expand": _expand,
+    "Flatten": lambda a, v: [
+        np.asarray(v[0]).reshape(int(np.prod(np.shape(v[0])[: a.get("axis", 1)])), -1)
+    ],
+    "Floor": _unary(np.floor),
+    "Gather": _gather,
+    "Greater": _binary(np.greater),
+    "GreaterOrEqual": _binary(np.greater_equal),
+    "Identity": lambda a, v: [np.asarray(v[0])],
+    "Less": _binary(np.less),
+    "LessOrEqual": _binary(np.less_equal),
+    "Max": _variadic(np.maximum),
+    "Min": _variadic(np.minimum),
+    "Mod": _mod,
+    "Mul": _binary(np.multiply),
+    "Neg": _unary(np.negative),
+    "Not": _unary(np.logical_not),
+    "Or": _binary(np.logical_or),
+    "Range": _range,
+    "ReduceMax": _reduce(np.max),
+    "ReduceMin": _reduce(np.min),
+    "ReduceProd": _reduce(np.prod),
+    "ReduceSum": _reduce(np.sum),
+    "Reshape": _reshape,
+    "Sign": _unary(np.sign),
+    "Slice": _slice,
+    "Sqrt": _unary(np.sqrt),
+    "Squeeze": _squeeze,
+    "Sub": _binary(np.subtract),
+    "Tile": lambda a, v: [np.tile(np.asarray(v[0]), [int(r) for r in v[1]])],
+    "Transpose": lambda a, v: [np.transpose(np.asarray(v[0]), a.get("perm"))],
+    "Unsqueeze": _unsqueeze,
+    "Where": lambda a, v: [np.where(np.asarray(v[0]), np.asarray(v[1]), np.asarray(v[2]))],
+}
+
+
+def evaluate(op_type: str, attrs: dict[str, Any], values: Values) -> list[np.ndarray] | None:
+    """The node's output values, or None when the op is not foldable here or fails to fold."""
+    evaluator = EVALUATORS.get(op_type)
+    if evaluator is None:
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            outputs = evaluator(attrs, values)
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError):
+        return None
+    if any(out.size > MAX_FOLD_ELEMENTS for out in outputs):
+        return None
+    return outputs

@@ -1,0 +1,263 @@
+"""Analyze one ONNX graph after shape inference: constants, shape arithmetic, active nodes.
+
+Per the cost model's precise rules: initializers, Constant nodes and nodes whose data inputs
+are all constant are constants (folded, no layer); a node whose outputs only feed shape-like
+inputs is shape arithmetic (free, no layer). What remains are the active nodes, each decoded
+into a NodeInfo for the cost formulas, in topological order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+import onnx
+
+from edgegate.cost.registry import lookup
+from edgegate.cost.types import NodeInfo, OpSpec, TensorInfo
+from edgegate.errors import ModelError
+from edgegate.model.fold import evaluate
+from edgegate.model.tensors import array_info, constant_info, decode_attribute, value_info
+
+
+@dataclass
+class Scope:
+    """What is known about each tensor of one graph, falling back to the enclosing graph."""
+
+    tensors: dict[str, TensorInfo] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    def get(self, name: str) -> TensorInfo | None:
+        """The tensor's info from this graph or an enclosing one."""
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope.tensors.get(name)
+            if found is not None:
+                return found
+            scope = scope.parent
+        return None
+
+
+@dataclass(frozen=True)
+class ActiveNode:
+    """A node that runs at inference: its decoded info, registry row and data inputs."""
+
+    info: NodeInfo
+    spec: OpSpec | None
+    data_inputs: tuple[str, ...]
+
+
+@dataclass
+class AnalyzedGraph:
+    """The active nodes of a graph in order, its tensors, and its inputs and outputs."""
+
+    nodes: list[ActiveNode]
+    scope: Scope
+    inputs: list[str]
+    outputs: list[str]
+    folded: dict[str, np.ndarray]
+
+
+def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
+    """The graphs held in a node's attributes (If branches, Loop/Scan bodies)."""
+    found: list[onnx.GraphProto] = []
+    for attribute in node.attribute:
+        if attribute.type == onnx.AttributeProto.GRAPH:
+            found.append(attribute.g)
+        elif attribute.type == onnx.AttributeProto.GRAPHS:
+            found.extend(attribute.graphs)
+    return found
+
+
+def captured_names(graph: onnx.GraphProto) -> set[str]:
+    """Names a graph (or its nested graphs) reads from enclosing scopes."""
+    defined = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    read: set[str] = set()
+    for node in graph.node:
+        read.update(name for name in node.input if name)
+        for sub in subgraphs(node):
+            read |= captured_names(sub)
+        defined.update(node.output)
+    read.update(v.name for v in graph.output)
+    return read - defined
+
+
+def node_reads(node: onnx.NodeProto) -> list[str]:
+    """All names a node reads: its inputs and what its subgraphs capture."""
+    names = [name for name in node.input if name]
+    for sub in subgraphs(node):
+        names.extend(sorted(captured_names(sub)))
+    return names
+
+
+def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[onnx.NodeProto]:
+    """graph.node in a topological order (kept as is when it already is one).
+
+    Raises ModelError for a cycle or an input that nothing produces.
+    """
+    available = set(outer) | {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    pending = list(graph.node)
+    ordered: list[onnx.NodeProto] = []
+    while pending:
+        waiting = []
+        for node in pending:
+            if all(name in available for name in node_reads(node)):
+                ordered.append(node)
+                available.update(node.output)
+            else:
+                waiting.append(node)
+        if len(waiting) == len(pending):
+            produced = {out for node in waiting for out in node.output}
+            node = waiting[0]
+            missing = next(n for n in node_reads(node) if n not in available)
+            label = node.name or node.op_type
+            if missing in produced:
+                raise ModelError(f"the graph has a cycle through node '{label}'")
+            raise ModelError(f"node '{label}' reads '{missing}', which nothing produces")
+        pending = waiting
+    return ordered
+
+
+def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
+    scope = Scope(parent=parent)
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        info = value_info(value)
+        outer = parent.get(value.name) if parent is not None else None
+        if info.known or outer is None or not outer.known:
+            scope.tensors[value.name] = info
+    for tensor in graph.initializer:
+        scope.tensors[tensor.name] = constant_info(tensor)
+    return scope
+
+
+def _constant_node_info(node: onnx.NodeProto) -> TensorInfo | None:
+    """The output of a Constant node, from whichever value attribute it sets."""
+    for attribute in node.attribute:
+        if attribute.name in ("value", "sparse_value"):
+            tensor = attribute.t if attribute.name == "value" else attribute.sparse_tensor.values
+            dims = attribute.t.dims if attribute.name == "value" else attribute.sparse_tensor.dims
+            info = constant_info(tensor, node.output[0])
+            return TensorInfo(info.name, tuple(dims), info.dtype, True, info.value)
+        value = decode_attribute(attribute)
+        if value is not None:
+            dtype = np.float32 if "float" in attribute.name else np.int64
+            if attribute.name.endswith("string") or attribute.name.endswith("strings"):
+                dtype = np.object_
+            return array_info(node.output[0], np.asarray(value, dtype=dtype))
+    return None
+
+
+def _fold_node(
+    node: onnx.NodeProto, spec: OpSpec | None, scope: Scope, attrs: dict
+) -> list[TensorInfo] | None:
+    """Output infos when the node is constant, else None."""
+    if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+        info = _constant_node_info(node)
+        return [info] if info is not None else None
+    inputs = [scope.get(name) if name else None for name in node.input]
+    if node.op_type in ("Shape", "Size") and inputs and inputs[0] is not None and inputs[0].known:
+        shape = np.asarray(inputs[0].shape, dtype=np.int64)
+        if node.op_type == "Size":
+            return [array_info(node.output[0], np.asarray(np.prod(shape), dtype=np.int64))]
+        start, end = attrs.get("start", 0), attrs.get("end")
+        return [array_info(node.output[0], shape[start:end])]
+    if subgraphs(node):
+        return None
+    shape_inputs = spec.shape_inputs if spec else frozenset()
+    data = [t for i, t in enumerate(inputs) if node.input[i] and i not in shape_inputs]
+    if any(t is None or not t.is_constant for t in data):
+        return None
+    values = None
+    if all(t is None or t.value is not None for t in inputs) and node.domain in ("", "ai.onnx"):
+        values = evaluate(node.op_type, attrs, [t.value if t else None for t in inputs])
+    outputs = []
+    for index, name in enumerate(node.output):
+        if values is not None and index < len(values):
+            outputs.append(array_info(name, values[index]))
+            continue
+        known = scope.get(name)
+        dtype = known.dtype if known else 0
+        if node.op_type == "DequantizeLinear" and inputs and inputs[0] is not None:
+            dtype = inputs[0].dtype
+        outputs.append(TensorInfo(name, known.shape if known else None, dtype, True))
+    return outputs
+
+
+def _node_info(node: onnx.NodeProto, attrs: dict, scope: Scope) -> NodeInfo:
+    def info(name: str) -> TensorInfo | None:
+        if not name:
+            return None
+        return scope.get(name) or TensorInfo(name, None, 0)
+
+    return NodeInfo(
+        name=node.name or f"{node.op_type}:{node.output[0] if node.output else '?'}",
+        op_type=node.op_type,
+        domain=node.domain if node.domain != "ai.onnx" else "",
+        attrs=attrs,
+        inputs=tuple(info(n) for n in node.input),
+        outputs=tuple(info(n) for n in node.output),
+    )
+
+
+def _shape_arithmetic(
+    candidates: list[tuple[onnx.NodeProto, OpSpec | None]], graph_outputs: set[str]
+) -> set[int]:
+    """Indices of candidate nodes whose outputs only feed shape-like inputs (or each other)."""
+    uses: dict[str, list[tuple[int, bool]]] = {}
+    for index, (node, spec) in enumerate(candidates):
+        shape_inputs = spec.shape_inputs if spec else frozenset()
+        for position, name in enumerate(node.input):
+            if name:
+                uses.setdefault(name, []).append((index, position in shape_inputs))
+        for sub in subgraphs(node):
+            for name in captured_names(sub):
+                uses.setdefault(name, []).append((index, False))
+    free: set[int] = set()
+    for index in range(len(candidates) - 1, -1, -1):
+        node = candidates[index][0]
+        outputs = [name for name in node.output if name]
+        if any(name in graph_outputs for name in outputs):
+            continue
+        readers = [use for name in outputs for use in uses.get(name, [])]
+        if readers and all(is_shape or reader in free for reader, is_shape in readers):
+            free.add(index)
+    return free
+
+
+def analyze_graph(
+    graph: onnx.GraphProto, parent: Scope | None = None, outer: Iterable[str] = ()
+) -> AnalyzedGraph:
+    """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
+    scope = _collect_scope(graph, parent)
+    outer_names = set(outer)
+    if parent is not None:
+        outer_names |= captured_names(graph)
+    candidates: list[tuple[onnx.NodeProto, OpSpec | None]] = []
+    attrs_of: list[dict] = []
+    folded: dict[str, np.ndarray] = {}
+    for node in topological(graph, outer_names):
+        spec = lookup(node.op_type, node.domain)
+        attrs = {a.name: decode_attribute(a) for a in node.attribute}
+        constants = _fold_node(node, spec, scope, attrs)
+        if constants is not None:
+            for constant in constants:
+                scope.tensors[constant.name] = constant
+                if constant.value is not None:
+                    folded[constant.name] = constant.value
+            continue
+        candidates.append((node, spec))
+        attrs_of.append(attrs)
+    outputs = [v.name for v in graph.output]
+    free = _shape_arithmetic(candidates, set(outputs))
+    active = []
+    for index, (node, spec) in enumerate(candidates):
+        if index in free:
+            continue
+        shape_inputs = spec.shape_inputs if spec else frozenset()
+        data = [n for i, n in enumerate(node.input) if n and i not in shape_inputs]
+        data += sorted(name for sub in subgraphs(node) for name in captured_names(sub))
+        info = _node_info(node, attrs_of[index], scope)
+        active.append(ActiveNode(info, spec, tuple(dict.fromkeys(data))))
+    inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
+    return AnalyzedGraph(active, scope, inputs, outputs, folded)

@@ -1,0 +1,99 @@
+"""Read shapes, dtypes and small constant values out of ONNX protos into TensorInfo."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from edgegate.cost.types import TensorInfo
+from edgegate.model.fold import MAX_FOLD_ELEMENTS
+
+_PAYLOAD_FIELDS = (
+    "raw_data",
+    "float_data",
+    "int32_data",
+    "int64_data",
+    "double_data",
+    "uint64_data",
+    "string_data",
+)
+
+
+def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
+    """The concrete shape of a value_info, or None when it has no shape or a non-concrete dim."""
+    if not value.type.HasField("tensor_type"):
+        return None
+    tensor_type = value.type.tensor_type
+    if not tensor_type.HasField("shape"):
+        return None
+    dims = []
+    for dim in tensor_type.shape.dim:
+        if not dim.HasField("dim_value") or dim.dim_value < 0:
+            return None
+        dims.append(dim.dim_value)
+    return tuple(dims)
+
+
+def value_info(value: onnx.ValueInfoProto) -> TensorInfo:
+    """TensorInfo of a (non-constant) value_info: name, concrete shape or None, dtype."""
+    dtype = value.type.tensor_type.elem_type if value.type.HasField("tensor_type") else 0
+    return TensorInfo(value.name, value_shape(value), dtype)
+
+
+def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
+    """The tensor's values when small and present in the file; None for dropped or external data."""
+    numel = math.prod(tensor.dims)
+    if numel > MAX_FOLD_ELEMENTS or tensor.data_location == onnx.TensorProto.EXTERNAL:
+        return None
+    if numel and not any(len(getattr(tensor, field)) for field in _PAYLOAD_FIELDS):
+        return None
+    try:
+        return numpy_helper.to_array(tensor)
+    except (ValueError, TypeError):
+        return None
+
+
+def constant_info(tensor: onnx.TensorProto, name: str | None = None) -> TensorInfo:
+    """TensorInfo of an initializer or Constant tensor, with its value when small."""
+    return TensorInfo(
+        name or tensor.name,
+        tuple(int(d) for d in tensor.dims),
+        tensor.data_type,
+        is_constant=True,
+        value=tensor_value(tensor),
+    )
+
+
+def array_info(name: str, array: np.ndarray) -> TensorInfo:
+    """TensorInfo of a constant computed by folding."""
+    dtype = helper.np_dtype_to_tensor_dtype(array.dtype)
+    return TensorInfo(name, tuple(array.shape), dtype, is_constant=True, value=array)
+
+
+def decode_attribute(attribute: onnx.AttributeProto) -> Any:
+    """An attribute as a Python value: ints, floats, str, tuples, ndarray or GraphProto(s)."""
+    kind = attribute.type
+    A = onnx.AttributeProto
+    if kind == A.INT:
+        return attribute.i
+    if kind == A.FLOAT:
+        return attribute.f
+    if kind == A.STRING:
+        return attribute.s.decode("utf-8", "replace")
+    if kind == A.INTS:
+        return tuple(attribute.ints)
+    if kind == A.FLOATS:
+        return tuple(attribute.floats)
+    if kind == A.STRINGS:
+        return tuple(s.decode("utf-8", "replace") for s in attribute.strings)
+    if kind == A.TENSOR:
+        return tensor_value(attribute.t)
+    if kind == A.GRAPH:
+        return attribute.g
+    if kind == A.GRAPHS:
+        return tuple(attribute.graphs)
+    return None

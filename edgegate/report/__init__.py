@@ -1,0 +1,1 @@
+"""Output formats: each module renders results for one audience (people, CI, machines)."""

@@ -1,0 +1,98 @@
+"""``edgegate estimate`` for people: totals in human units and a table of the heaviest layers."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from edgegate.estimate.result import Estimate, Layer
+from edgegate.metrics import METRICS
+from edgegate.units import format_quantity
+
+SORT_KEYS: tuple[str, ...] = (
+    "index",
+    "macs",
+    "flops",
+    "params",
+    "weight_bytes",
+    "input_bytes",
+    "output_bytes",
+    "dram_bytes",
+    "arithmetic_intensity",
+)
+
+_TOTALS: tuple[tuple[str, str], ...] = (
+    ("macs", "MACs"),
+    ("flops", "FLOPs"),
+    ("params", "params"),
+    ("weight_bytes", "weights"),
+    ("peak_activation_bytes", "peak activation"),
+    ("dram_bytes", "DRAM traffic"),
+    ("arithmetic_intensity", "intensity"),
+)
+
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("macs", "MACs", ""),
+    ("flops", "FLOPs", ""),
+    ("params", "params", ""),
+    ("weight_bytes", "weights", "B"),
+    ("input_bytes", "in", "B"),
+    ("output_bytes", "out", "B"),
+    ("dram_bytes", "DRAM", "B"),
+    ("arithmetic_intensity", "FLOP/B", "FLOP/B"),
+)
+
+
+def _cell(value: int | float, unit: str) -> str:
+    if unit == "FLOP/B":
+        return f"{value:.1f}"
+    return format_quantity(value, unit).strip()
+
+
+def pick_layers(estimate: Estimate, sort: str, top: int | None) -> list[Layer]:
+    """Layers sorted by ``sort`` (heaviest first; ``index`` keeps graph order), first ``top``."""
+    layers = list(estimate.layers)
+    if sort != "index":
+        layers.sort(key=lambda layer: getattr(layer, sort), reverse=True)
+    return layers if top is None else layers[:top]
+
+
+def _settings_line(estimate: Estimate) -> str:
+    s = estimate.settings
+    bound = [f"{k}={v}" for k, v in s.dims.items()]
+    bound += [f"{k}={'x'.join(map(str, v))}" for k, v in s.input_shapes.items()]
+    parts = [", ".join(bound)] if bound else []
+    parts += [f"precision {s.precision}", f"fusion {s.fusion}"]
+    return "; ".join(parts)
+
+
+def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None) -> None:
+    """Totals, then the layer table (all layers when ``top`` is None)."""
+    out.write(f"{estimate.model}  ({_settings_line(estimate)})\n")
+    marker = ">= " if estimate.lower_bound else ""
+    for name, label in _TOTALS:
+        value = estimate.metrics()[name]
+        out.write(f"  {label:<16} {marker}{format_quantity(value, METRICS[name].unit)}\n")
+    out.write(
+        f"  {len(estimate.layers)} layers from {estimate.node_count} nodes;"
+        f" {len(estimate.unestimated)} unestimated\n"
+    )
+    if estimate.unestimated:
+        out.write("  totals are lower bounds; these nodes have no cost:\n")
+        for item in estimate.unestimated:
+            out.write(f"    {item.node} ({item.op_type}): {item.reason}\n")
+    layers = pick_layers(estimate, sort, top)
+    if not layers:
+        return
+    title = "all layers" if top is None else f"top {len(layers)} layers"
+    order = "graph order" if sort == "index" else f"by {sort}"
+    out.write(f"\n  {title}, {order}:\n")
+    header = ["#", "layer", "ops"] + [label for _, label, _ in _COLUMNS]
+    rows = [
+        [str(layer.index), layer.name, "+".join(layer.op_types)]
+        + [_cell(getattr(layer, key), unit) for key, _, unit in _COLUMNS]
+        for layer in layers
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        out.write("  " + "  ".join(cells).rstrip() + "\n")
