@@ -141,7 +141,7 @@ def _model_info(model: onnx.ModelProto, path: str, file_bytes: int | None) -> di
 def estimate_model(
     model: onnx.ModelProto,
     *,
-    path: str = "<model>",
+    path: str | None = None,
     dims: Mapping[str, int] | None = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     input_values: Mapping[str, float] | None = None,
@@ -157,12 +157,12 @@ def estimate_model(
         if model.functions:
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
-        inferred, analyzed = infer_and_analyze(model)
+        inferred, analyzed = infer_and_analyze(model, dims or {})
     except EdgegateError as error:
-        raise type(error)(error.message, path) from None
+        raise type(error)(error.message, path or error.path) from None
     graph = cost_graph(analyzed, precision, fusion)
     return Estimate(
-        model=path,
+        model=path or "<model>",
         settings=Settings(
             dims=dict(dims or {}),
             input_shapes={k: tuple(v) for k, v in (input_shapes or {}).items()},
@@ -179,7 +179,7 @@ def estimate_model(
         peak_activation_bytes=graph.peak,
         dram_bytes=graph.weight_reads + graph.input_reads + graph.output_writes,
         node_count=node_count,
-        info=_model_info(inferred, path, file_bytes),
+        info=_model_info(inferred, path or "<model>", file_bytes),
     )
 
 

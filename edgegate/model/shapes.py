@@ -7,6 +7,8 @@ propagation, and where tensors stay unknown the constant shape arithmetic is eva
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import onnx
 from onnx import numpy_helper, shape_inference
 
@@ -16,15 +18,37 @@ from edgegate.model.graph import AnalyzedGraph, analyze_graph, subgraphs
 MAX_ROUNDS = 4
 
 
-def clear_stale_shapes(graph: onnx.GraphProto) -> None:
-    """Drop inferred/declared intermediate and output shapes so inference recomputes them."""
+STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
+
+
+def _bind_declared(value: onnx.ValueInfoProto, dims: Mapping[str, int]) -> None:
+    """Give a kept declaration's symbolic dimensions their bound values."""
+    if value.type.HasField("tensor_type"):
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in dims:
+                dim.dim_value = int(dims[dim.dim_param])
+
+
+def clear_stale_shapes(graph: onnx.GraphProto, dims: Mapping[str, int]) -> None:
+    """Drop declared shapes that inference can recompute, so stale ones never survive.
+
+    Declarations of tensors that custom-domain ops produce are kept (nothing else can give
+    their shapes), with symbolic dimensions bound from ``dims``.
+    """
+    custom = {o for n in graph.node if n.domain not in STANDARD_DOMAINS for o in n.output}
+    kept = [v for v in graph.value_info if v.name in custom]
     del graph.value_info[:]
+    graph.value_info.extend(kept)
+    for value in kept:
+        _bind_declared(value, dims)
     for value in graph.output:
-        if value.type.HasField("tensor_type"):
+        if value.name in custom:
+            _bind_declared(value, dims)
+        elif value.type.HasField("tensor_type"):
             value.type.tensor_type.ClearField("shape")
     for node in graph.node:
         for sub in subgraphs(node):
-            clear_stale_shapes(sub)
+            clear_stale_shapes(sub, dims)
 
 
 def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -59,13 +83,15 @@ def _inject(model: onnx.ModelProto, folded: dict) -> bool:
     return True
 
 
-def infer_and_analyze(model: onnx.ModelProto) -> tuple[onnx.ModelProto, AnalyzedGraph]:
+def infer_and_analyze(
+    model: onnx.ModelProto, dims: Mapping[str, int]
+) -> tuple[onnx.ModelProto, AnalyzedGraph]:
     """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
 
     ``model`` must have bound inputs; it is modified in place (stale shapes cleared, folded
     nodes replaced by initializers).
     """
-    clear_stale_shapes(model.graph)
+    clear_stale_shapes(model.graph, dims)
     for _ in range(MAX_ROUNDS):
         inferred = _infer(model)
         analyzed = analyze_graph(inferred.graph)
