@@ -46,7 +46,15 @@ class GraphCost:
 
 
 def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str, int]) -> Layer:
-    weight_bytes = sum(b for _, b in draft.constants.values())
+    params = weight_bytes = 0
+    for numel, size in draft.constants.values():
+        params += numel
+        weight_bytes += size
+    input_bytes = output_bytes = 0
+    for name in draft.reads:
+        input_bytes += sizes[name]
+    for name in writes:
+        output_bytes += sizes[name]
     return Layer(
         index=index,
         name=draft.name,
@@ -54,14 +62,10 @@ def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str,
         nodes=draft.nodes,
         macs=draft.cost.macs,
         flops=draft.cost.flops,
-        params=sum(n for n, _ in draft.constants.values()),
+        params=params,
         weight_bytes=weight_bytes if draft.weight_reads is None else draft.weight_reads,
-        input_bytes=(
-            sum(sizes[n] for n in draft.reads) if draft.input_reads is None else draft.input_reads
-        ),
-        output_bytes=(
-            sum(sizes[n] for n in writes) if draft.output_writes is None else draft.output_writes
-        ),
+        input_bytes=input_bytes if draft.input_reads is None else draft.input_reads,
+        output_bytes=output_bytes if draft.output_writes is None else draft.output_writes,
         reads=tuple(draft.reads),
         writes=tuple(writes),
         weights=tuple(draft.constants),
@@ -102,16 +106,13 @@ def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str) -> GraphCos
         unestimated.extend(draft.unestimated)
     for name in analyzed.inputs:
         sizes.setdefault(name, size_in_bytes(scope.get(name), precision))
-    shapes_known = all(
-        t is None or t.known for n in analyzed.nodes for t in (*n.info.inputs, *n.info.outputs)
-    )
     return GraphCost(
         layers=layers,
         constants=constants,
         sizes=sizes,
         unestimated=unestimated,
         peak=peak_activation(layers, sizes, analyzed.inputs, outputs),
-        shapes_known=shapes_known,
+        shapes_known=analyzed.shapes_known,
         macs=sum(layer.macs for layer in layers),
         flops=sum(layer.flops for layer in layers),
         weight_reads=sum(layer.weight_bytes for layer in layers),

@@ -59,16 +59,16 @@ def draft_layer(
 ) -> LayerDraft:
     """Cost a fused chain (anchor first) as one layer."""
     anchor = chain[0]
-    absorbed = [n for n in chain[1:] if n.info.op_type in ABSORBED]
+    skipped = {id(n) for n in chain[1:] if n is folded_bn or n.info.op_type in ABSORBED}
     draft = LayerDraft(
         name=anchor.info.name,
         op_types=tuple(n.info.op_type for n in chain),
         nodes=tuple(n.info.name for n in chain),
         cost=OpCost(),
     )
-    produced = {t.name for n in chain for t in n.info.present_outputs()}
+    produced = {t.name for n in chain[:-1] for t in n.info.present_outputs()}
     for node in chain:
-        if node is folded_bn or node in absorbed:
+        if id(node) in skipped:
             continue
         cost = node_cost(node)
         if isinstance(cost, str):
@@ -78,7 +78,8 @@ def draft_layer(
         for name in node.data_inputs:
             tensor = scope.get(name)
             if tensor is not None and tensor.is_constant:
-                draft.constants[name] = (tensor.numel if tensor.known else 0, size_in_bytes(tensor, precision))
+                numel = tensor.numel if tensor.known else 0
+                draft.constants[name] = (numel, size_in_bytes(tensor, precision))
             elif name not in produced:
                 root = resolve(name, plan.aliases)
                 if root not in draft.reads:

@@ -39,7 +39,35 @@ class Scope:
         return None
 
 
+GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
+
+
 @dataclass(frozen=True)
+class RawNode:
+    """A node's proto fields read once: protobuf field access is the hot path in Python."""
+
+    proto: onnx.NodeProto
+    op_type: str
+    domain: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    graphs: tuple[onnx.GraphProto, ...]
+
+    @property
+    def label(self) -> str:
+        """The node's name, or a stand-in built from its op type and first output."""
+        return self.proto.name or f"{self.op_type}:{self.outputs[0] if self.outputs else '?'}"
+
+
+def raw_node(node: onnx.NodeProto) -> RawNode:
+    """Read a node's fields once (subgraphs only where an op can carry them)."""
+    op_type, domain = node.op_type, node.domain
+    graphs = subgraphs(node) if op_type in GRAPH_OPS or domain not in STANDARD_DOMAINS else []
+    return RawNode(node, op_type, domain, tuple(node.input), tuple(node.output), tuple(graphs))
+
+
+@dataclass(frozen=True, eq=False)
 class ActiveNode:
     """A node that runs at inference: its decoded info, registry row and data inputs."""
 
@@ -57,6 +85,7 @@ class AnalyzedGraph:
     inputs: list[str]
     outputs: list[str]
     folded: dict[str, np.ndarray]
+    shapes_known: bool
 
 
 def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
@@ -83,35 +112,45 @@ def captured_names(graph: onnx.GraphProto) -> set[str]:
     return read - defined
 
 
-def node_reads(node: onnx.NodeProto) -> list[str]:
+def node_reads(node: RawNode) -> list[str]:
     """All names a node reads: its inputs and what its subgraphs capture."""
-    names = [name for name in node.input if name]
-    for sub in subgraphs(node):
+    names = [name for name in node.inputs if name]
+    for sub in node.graphs:
         names.extend(sorted(captured_names(sub)))
     return names
 
 
-def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[onnx.NodeProto]:
+def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[RawNode]:
     """graph.node in a topological order (kept as is when it already is one).
 
     Raises ModelError for a cycle or an input that nothing produces.
     """
     available = set(outer) | {v.name for v in graph.input} | {t.name for t in graph.initializer}
-    pending = list(graph.node)
-    ordered: list[onnx.NodeProto] = []
+    nodes = [raw_node(node) for node in graph.node]
+    seen = set(available)
+    in_order = True
+    for node in nodes:
+        if not all(name in seen for name in node_reads(node)):
+            in_order = False
+            break
+        seen.update(node.outputs)
+    if in_order:
+        return nodes
+    pending = nodes
+    ordered: list[RawNode] = []
     while pending:
         waiting = []
         for node in pending:
             if all(name in available for name in node_reads(node)):
                 ordered.append(node)
-                available.update(node.output)
+                available.update(node.outputs)
             else:
                 waiting.append(node)
         if len(waiting) == len(pending):
-            produced = {out for node in waiting for out in node.output}
+            produced = {out for node in waiting for out in node.outputs}
             node = waiting[0]
             missing = next(n for n in node_reads(node) if n not in available)
-            label = node.name or node.op_type
+            label = node.label
             if missing in produced:
                 raise ModelError(f"the graph has a cycle through node '{label}'")
             raise ModelError(f"node '{label}' reads '{missing}', which nothing produces")
@@ -131,48 +170,54 @@ def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
     return scope
 
 
-def _constant_node_info(node: onnx.NodeProto) -> TensorInfo | None:
+def _constant_node_info(node: RawNode) -> TensorInfo | None:
     """The output of a Constant node, from whichever value attribute it sets."""
-    for attribute in node.attribute:
+    for attribute in node.proto.attribute:
         if attribute.name in ("value", "sparse_value"):
             tensor = attribute.t if attribute.name == "value" else attribute.sparse_tensor.values
             dims = attribute.t.dims if attribute.name == "value" else attribute.sparse_tensor.dims
-            info = constant_info(tensor, node.output[0])
+            info = constant_info(tensor, node.outputs[0])
             return TensorInfo(info.name, tuple(dims), info.dtype, True, info.value)
         value = decode_attribute(attribute)
         if value is not None:
             dtype = np.float32 if "float" in attribute.name else np.int64
             if attribute.name.endswith("string") or attribute.name.endswith("strings"):
                 dtype = np.object_
-            return array_info(node.output[0], np.asarray(value, dtype=dtype))
+            return array_info(node.outputs[0], np.asarray(value, dtype=dtype))
     return None
 
 
+def _shape_of(node: RawNode, source: TensorInfo, attrs: dict) -> list[TensorInfo]:
+    """Shape and Size of a tensor whose shape is known: constants."""
+    shape = np.asarray(source.shape, dtype=np.int64)
+    if node.op_type == "Size":
+        return [array_info(node.outputs[0], np.asarray(np.prod(shape), dtype=np.int64))]
+    return [array_info(node.outputs[0], shape[attrs.get("start", 0) : attrs.get("end")])]
+
+
 def _fold_node(
-    node: onnx.NodeProto, spec: OpSpec | None, scope: Scope, attrs: dict
+    node: RawNode, spec: OpSpec | None, scope: Scope, attrs: dict
 ) -> list[TensorInfo] | None:
     """Output infos when the node is constant, else None."""
-    if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+    standard = node.domain in STANDARD_DOMAINS
+    if node.op_type == "Constant" and standard:
         info = _constant_node_info(node)
         return [info] if info is not None else None
-    inputs = [scope.get(name) if name else None for name in node.input]
-    if node.op_type in ("Shape", "Size") and inputs and inputs[0] is not None and inputs[0].known:
-        shape = np.asarray(inputs[0].shape, dtype=np.int64)
-        if node.op_type == "Size":
-            return [array_info(node.output[0], np.asarray(np.prod(shape), dtype=np.int64))]
-        start, end = attrs.get("start", 0), attrs.get("end")
-        return [array_info(node.output[0], shape[start:end])]
-    if subgraphs(node):
+    if node.graphs:
         return None
+    inputs = [scope.get(name) if name else None for name in node.inputs]
+    if node.op_type in ("Shape", "Size") and standard and inputs and inputs[0] is not None:
+        return _shape_of(node, inputs[0], attrs) if inputs[0].known else None
     shape_inputs = spec.shape_inputs if spec else frozenset()
-    data = [t for i, t in enumerate(inputs) if node.input[i] and i not in shape_inputs]
-    if any(t is None or not t.is_constant for t in data):
-        return None
+    for index, tensor in enumerate(inputs):
+        if node.inputs[index] and index not in shape_inputs:
+            if tensor is None or not tensor.is_constant:
+                return None
     values = None
-    if all(t is None or t.value is not None for t in inputs) and node.domain in ("", "ai.onnx"):
+    if standard and all(t is None or t.value is not None for t in inputs):
         values = evaluate(node.op_type, attrs, [t.value if t else None for t in inputs])
     outputs = []
-    for index, name in enumerate(node.output):
+    for index, name in enumerate(node.outputs):
         if values is not None and index < len(values):
             outputs.append(array_info(name, values[index]))
             continue
@@ -184,42 +229,53 @@ def _fold_node(
     return outputs
 
 
-def _node_info(node: onnx.NodeProto, attrs: dict, scope: Scope) -> NodeInfo:
-    def info(name: str) -> TensorInfo | None:
-        if not name:
-            return None
-        return scope.get(name) or TensorInfo(name, None, 0)
+def _tensor(scope: Scope, name: str) -> TensorInfo | None:
+    """The named tensor's info (unknown shape when nothing declares it); None for ''."""
+    if not name:
+        return None
+    return scope.get(name) or TensorInfo(name, None, 0)
 
+
+def _node_info(node: RawNode, attrs: dict, scope: Scope) -> NodeInfo:
     return NodeInfo(
-        name=node.name or f"{node.op_type}:{node.output[0] if node.output else '?'}",
+        name=node.label,
         op_type=node.op_type,
         domain=node.domain if node.domain != "ai.onnx" else "",
         attrs=attrs,
-        inputs=tuple(info(n) for n in node.input),
-        outputs=tuple(info(n) for n in node.output),
+        inputs=tuple([_tensor(scope, n) for n in node.inputs]),
+        outputs=tuple([_tensor(scope, n) for n in node.outputs]),
     )
 
 
 def _shape_arithmetic(
-    candidates: list[tuple[onnx.NodeProto, OpSpec | None]], graph_outputs: set[str]
+    candidates: list[tuple[RawNode, OpSpec | None]], graph_outputs: set[str]
 ) -> set[int]:
     """Indices of candidate nodes whose outputs only feed shape-like inputs (or each other)."""
+    produced = {name for node, _ in candidates for name in node.outputs}
+    shape_fed = {
+        node.inputs[i]
+        for node, spec in candidates
+        if spec is not None
+        for i in spec.shape_inputs
+        if i < len(node.inputs)
+    }
+    if produced.isdisjoint(shape_fed):
+        return set()
     uses: dict[str, list[tuple[int, bool]]] = {}
     for index, (node, spec) in enumerate(candidates):
         shape_inputs = spec.shape_inputs if spec else frozenset()
-        for position, name in enumerate(node.input):
+        for position, name in enumerate(node.inputs):
             if name:
                 uses.setdefault(name, []).append((index, position in shape_inputs))
-        for sub in subgraphs(node):
+        for sub in node.graphs:
             for name in captured_names(sub):
                 uses.setdefault(name, []).append((index, False))
     free: set[int] = set()
     for index in range(len(candidates) - 1, -1, -1):
         node = candidates[index][0]
-        outputs = [name for name in node.output if name]
-        if any(name in graph_outputs for name in outputs):
+        if any(name in graph_outputs for name in node.outputs):
             continue
-        readers = [use for name in outputs for use in uses.get(name, [])]
+        readers = [use for name in node.outputs if name for use in uses.get(name, ())]
         if readers and all(is_shape or reader in free for reader, is_shape in readers):
             free.add(index)
     return free
@@ -233,12 +289,12 @@ def analyze_graph(
     outer_names = set(outer)
     if parent is not None:
         outer_names |= captured_names(graph)
-    candidates: list[tuple[onnx.NodeProto, OpSpec | None]] = []
+    candidates: list[tuple[RawNode, OpSpec | None]] = []
     attrs_of: list[dict] = []
     folded: dict[str, np.ndarray] = {}
     for node in topological(graph, outer_names):
         spec = lookup(node.op_type, node.domain)
-        attrs = {a.name: decode_attribute(a) for a in node.attribute}
+        attrs = {a.name: decode_attribute(a) for a in node.proto.attribute}
         constants = _fold_node(node, spec, scope, attrs)
         if constants is not None:
             for constant in constants:
@@ -251,13 +307,16 @@ def analyze_graph(
     outputs = [v.name for v in graph.output]
     free = _shape_arithmetic(candidates, set(outputs))
     active = []
+    shapes_known = True
     for index, (node, spec) in enumerate(candidates):
         if index in free:
             continue
         shape_inputs = spec.shape_inputs if spec else frozenset()
-        data = [n for i, n in enumerate(node.input) if n and i not in shape_inputs]
-        data += sorted(name for sub in subgraphs(node) for name in captured_names(sub))
+        data = [n for i, n in enumerate(node.inputs) if n and i not in shape_inputs]
+        data += sorted(name for sub in node.graphs for name in captured_names(sub))
         info = _node_info(node, attrs_of[index], scope)
+        if shapes_known:
+            shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
         active.append(ActiveNode(info, spec, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
-    return AnalyzedGraph(active, scope, inputs, outputs, folded)
+    return AnalyzedGraph(active, scope, inputs, outputs, folded, shapes_known)

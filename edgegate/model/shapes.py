@@ -59,14 +59,6 @@ def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
         raise ModelError(f"shape inference failed: {first}") from None
 
 
-def _unknown_shapes(analyzed: AnalyzedGraph) -> bool:
-    return any(
-        t is not None and not t.known
-        for node in analyzed.nodes
-        for t in (*node.info.inputs, *node.info.outputs)
-    )
-
-
 def _inject(model: onnx.ModelProto, folded: dict) -> bool:
     """Replace nodes whose outputs were all folded by initializers; True if any changed."""
     existing = {t.name for t in model.graph.initializer}
@@ -95,6 +87,6 @@ def infer_and_analyze(
     for _ in range(MAX_ROUNDS):
         inferred = _infer(model)
         analyzed = analyze_graph(inferred.graph)
-        if not _unknown_shapes(analyzed) or not _inject(model, analyzed.folded):
+        if analyzed.shapes_known or not _inject(model, analyzed.folded):
             break
     return inferred, analyzed

@@ -25,11 +25,12 @@ _PAYLOAD_FIELDS = (
 
 def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
     """The concrete shape of a value_info, or None when it has no shape or a non-concrete dim."""
-    if not value.type.HasField("tensor_type"):
-        return None
     tensor_type = value.type.tensor_type
     if not tensor_type.HasField("shape"):
         return None
+    fast = tuple(dim.dim_value for dim in tensor_type.shape.dim)
+    if all(fast):
+        return fast
     dims = []
     for dim in tensor_type.shape.dim:
         if not dim.HasField("dim_value") or dim.dim_value < 0:
