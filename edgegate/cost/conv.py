@@ -1,0 +1,61 @@
+"""Convolutions: Conv, ConvTranspose, ConvInteger and com.microsoft.FusedConv.
+
+Shapes come from the weight (Cout, Cin/g, *kernel) and the inferred output, so groups,
+strides, dilations, pads and auto_pad are all already reflected in them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from edgegate.cost.common import dims, has, need, result
+from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+
+
+def conv_macs(node: NodeInfo, weight_index: int = 1) -> int:
+    """N * Cout * prod(out spatial) * (Cin/g) * prod(kernel), from Y and W = (Cout, Cin/g, *k)."""
+    weight = dims(need(node, weight_index, "weight"))
+    if len(weight) < 3:
+        raise Uncostable(f"{node.op_type} node '{node.name}' has a weight of rank {len(weight)}")
+    return result(node).numel * math.prod(weight[1:])
+
+
+def conv(node: NodeInfo) -> OpCost:
+    """Conv: MACs = N * Cout * prod(out spatial) * (Cin/g) * prod(kernel).
+
+    FLOPs = 2 * MACs, + N * Cout * prod(out spatial) (one add per output) when B is given.
+    """
+    macs = conv_macs(node)
+    bias = result(node).numel if has(node, 2) else 0
+    return OpCost(macs, 2 * macs + bias)
+
+
+def conv_transpose(node: NodeInfo) -> OpCost:
+    """ConvTranspose: MACs = N * Cin * prod(in spatial) * (Cout/g) * prod(kernel).
+
+    Every input element is scattered through the kernel; W is (Cin, Cout/g, *kernel).
+    FLOPs = 2 * MACs, + one add per output element when B is given.
+    """
+    x = need(node, 0, "data")
+    weight = dims(need(node, 1, "weight"))
+    if len(weight) < 3:
+        raise Uncostable(f"{node.op_type} node '{node.name}' has a weight of rank {len(weight)}")
+    macs = x.numel * math.prod(weight[1:])
+    bias = result(node).numel if has(node, 2) else 0
+    return OpCost(macs, 2 * macs + bias)
+
+
+def conv_integer(node: NodeInfo) -> OpCost:
+    """ConvInteger: MACs as for Conv; FLOPs = 2 * MACs (zero points are folded by engines)."""
+    macs = conv_macs(node)
+    return OpCost(macs, 2 * macs)
+
+
+def fused_conv(node: NodeInfo) -> OpCost:
+    """com.microsoft.FusedConv: as Conv, + 1 FLOP per output element per fused op.
+
+    One for the activation (when ``activation`` is set), one for the residual add Z (input 3).
+    """
+    base = conv(node)
+    extra = (1 if node.attr("activation", "") else 0) + (1 if has(node, 3) else 0)
+    return OpCost(base.macs, base.flops + extra * result(node).numel)
