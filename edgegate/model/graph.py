@@ -281,29 +281,53 @@ def _shape_arithmetic(
     return free
 
 
-def analyze_graph(
+@dataclass
+class Folding:
+    """A graph after constant folding: its scope, the nodes left to run, folded values."""
+
+    scope: Scope
+    candidates: list[tuple[RawNode, OpSpec | None]]
+    attrs: list[dict]
+    folded: dict[str, np.ndarray]
+    shapes_known: bool
+
+
+def fold_graph(
     graph: onnx.GraphProto, parent: Scope | None = None, outer: Iterable[str] = ()
-) -> AnalyzedGraph:
-    """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
+) -> Folding:
+    """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete."""
     scope = _collect_scope(graph, parent)
     outer_names = set(outer)
     if parent is not None:
         outer_names |= captured_names(graph)
-    candidates: list[tuple[RawNode, OpSpec | None]] = []
-    attrs_of: list[dict] = []
-    folded: dict[str, np.ndarray] = {}
+    folding = Folding(scope, [], [], {}, True)
     for node in topological(graph, outer_names):
         spec = lookup(node.op_type, node.domain)
         attrs = {a.name: decode_attribute(a) for a in node.proto.attribute}
         constants = _fold_node(node, spec, scope, attrs)
-        if constants is not None:
-            for constant in constants:
-                scope.tensors[constant.name] = constant
-                if constant.value is not None:
-                    folded[constant.name] = constant.value
+        if constants is None:
+            folding.candidates.append((node, spec))
+            folding.attrs.append(attrs)
+            if folding.shapes_known:
+                found = [scope.get(name) for name in node.outputs if name]
+                folding.shapes_known = all(t is not None and t.known for t in found)
             continue
-        candidates.append((node, spec))
-        attrs_of.append(attrs)
+        for constant in constants:
+            scope.tensors[constant.name] = constant
+            if constant.value is not None:
+                folding.folded[constant.name] = constant.value
+    return folding
+
+
+def analyze_graph(
+    graph: onnx.GraphProto,
+    parent: Scope | None = None,
+    outer: Iterable[str] = (),
+    folding: Folding | None = None,
+) -> AnalyzedGraph:
+    """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
+    folding = folding or fold_graph(graph, parent, outer)
+    scope, candidates = folding.scope, folding.candidates
     outputs = [v.name for v in graph.output]
     free = _shape_arithmetic(candidates, set(outputs))
     active = []
@@ -314,9 +338,9 @@ def analyze_graph(
         shape_inputs = spec.shape_inputs if spec else frozenset()
         data = [n for i, n in enumerate(node.inputs) if n and i not in shape_inputs]
         data += sorted(name for sub in node.graphs for name in captured_names(sub))
-        info = _node_info(node, attrs_of[index], scope)
+        info = _node_info(node, folding.attrs[index], scope)
         if shapes_known:
             shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
         active.append(ActiveNode(info, spec, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
-    return AnalyzedGraph(active, scope, inputs, outputs, folded, shapes_known)
+    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known)

@@ -13,10 +13,7 @@ import onnx
 from onnx import numpy_helper, shape_inference
 
 from edgegate.errors import ModelError
-from edgegate.model.graph import AnalyzedGraph, analyze_graph, subgraphs
-
-MAX_ROUNDS = 4
-
+from edgegate.model.graph import AnalyzedGraph, analyze_graph, fold_graph, subgraphs
 
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 
@@ -80,13 +77,14 @@ def infer_and_analyze(
 ) -> tuple[onnx.ModelProto, AnalyzedGraph]:
     """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
 
-    ``model`` must have bound inputs; it is modified in place (stale shapes cleared, folded
-    nodes replaced by initializers).
+    Each round folds what the previous inference made constant; a chain of shape arithmetic
+    as deep as the network takes one round per link, so rounds stop only when shapes are
+    complete or folding makes no progress. ``model`` must have bound inputs; it is modified
+    in place (stale shapes cleared, folded nodes replaced by initializers).
     """
     clear_stale_shapes(model.graph, dims)
-    for _ in range(MAX_ROUNDS):
+    while True:
         inferred = _infer(model)
-        analyzed = analyze_graph(inferred.graph)
-        if analyzed.shapes_known or not _inject(model, analyzed.folded):
-            break
-    return inferred, analyzed
+        folding = fold_graph(inferred.graph)
+        if folding.shapes_known or not _inject(model, folding.folded):
+            return inferred, analyze_graph(inferred.graph, folding=folding)
