@@ -129,7 +129,8 @@ def test_qdq_conv_runs_as_int8_layer():
     e = edgegate.estimate(parse(text, weights))
     conv = next(layer for layer in e.layers if "Conv" in layer.op_types)
     assert conv.op_types == ("Conv", "Relu", "QuantizeLinear")
-    # int8 weights 16 B, int8 input 256 B (xq), int8 output 256 B (y0)
-    assert (conv.weight_bytes, conv.input_bytes, conv.output_bytes) == (16, 256, 256)
+    # weights counted as stored: int8 wq 16 B + its float scale 4 B + int8 zero point 1 B;
+    # int8 input 256 B (xq), int8 output 256 B (y0)
+    assert (conv.weight_bytes, conv.input_bytes, conv.output_bytes) == (21, 256, 256)
     # MACs as for the float conv: 256 outputs * 4
     assert conv.macs == 1024

@@ -163,3 +163,38 @@ def test_precision_override_keeps_integer_tensors():
     cast = e.layers[0]
     # int64 input keeps 8 bytes per element: 64 B read, 8 B written (float -> int8 size)
     assert (cast.input_bytes, cast.output_bytes) == (64, 8)
+
+
+def test_constant_shared_through_identity_counts_once():
+    text = """
+    agraph (float[1, 4, 2, 2] x) => (float[1, 4, 2, 2] y, float[1, 4, 2, 2] z) {
+      b1 = Identity(b)
+      b2 = Identity(b)
+      y = Conv(x, w1, b1)
+      z = Conv(x, w2, b2)
+    }
+    """
+    e = edgegate.estimate(parse(text, {"w1": (4, 4, 1, 1), "w2": (4, 4, 1, 1), "b": (4,)}))
+    # two 16-element weights + the one stored bias b (4 elements, not 4 per alias) = 36
+    assert e.params == 16 + 16 + 4
+    # but each conv reads b: 2 * (64 + 16) weight bytes per inference
+    assert sum(layer.weight_bytes for layer in e.layers) == 2 * (64 + 16)
+
+
+def test_weight_expanded_per_batch_counts_as_stored():
+    # ViT's class token: Expand(token[1,1,8], [batch,1,8]) then Concat with the patches
+    text = """
+    agraph (float[N, 4, 8] x) => (float[N, 5, 8] y) {
+      s = Shape(x)
+      n = Slice(s, zero, one)
+      shp = Concat<axis=0>(n, tail)
+      t = Expand(token, shp)
+      y = Concat<axis=1>(t, x)
+    }
+    """
+    weights = {"token": (1, 1, 8), "zero": np.array([0], np.int64),
+               "one": np.array([1], np.int64), "tail": np.array([1, 8], np.int64)}
+    for batch in (1, 4, 64):
+        e = edgegate.estimate(parse(text, weights), dims={"N": batch})
+        # the stored token has 8 elements whatever the batch
+        assert e.params == 8, batch

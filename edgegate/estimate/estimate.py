@@ -15,6 +15,7 @@ import onnx
 import onnx.inliner
 
 from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.cost.types import CostFn
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.estimate.controlflow import CONTROL_FLOW, draft_control_flow
 from edgegate.estimate.fusion import FUSIONS, plan_layers
@@ -22,7 +23,7 @@ from edgegate.estimate.layers import LayerDraft, draft_layer
 from edgegate.estimate.memory import peak_activation, resolve, size_in_bytes
 from edgegate.estimate.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
-from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
+from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph, lookup_with
 from edgegate.model.load import load_model
 from edgegate.model.shapes import infer_and_analyze
 
@@ -79,7 +80,7 @@ def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str) -> GraphCos
     scope = analyzed.scope
 
     def cost_subgraph(graph: onnx.GraphProto, parent: Scope) -> GraphCost:
-        return cost_graph(analyze_graph(graph, parent=parent), precision, fusion)
+        return cost_graph(analyze_graph(graph, parent=parent, find=analyzed.find), precision, fusion)
 
     drafts: list[LayerDraft] = []
     for index, chain_indices in enumerate(plan.chains):
@@ -129,8 +130,11 @@ def _check_options(precision: str, fusion: str) -> None:
         raise UsageError(f"unknown fusion '{fusion}' (use one of: {', '.join(FUSIONS)})")
 
 
-def _model_info(model: onnx.ModelProto, path: str, file_bytes: int | None) -> dict:
+def _model_info(
+    model: onnx.ModelProto, path: str, file_bytes: int | None, outputs: list[str]
+) -> dict:
     return {
+        "outputs": outputs,
         "path": path,
         "file_bytes": file_bytes,
         "ir_version": model.ir_version,
@@ -149,6 +153,7 @@ def estimate_model(
     precision: str = "model",
     fusion: str = "paper",
     file_bytes: int | None = None,
+    custom_costs: Mapping[str, CostFn] | None = None,
 ) -> Estimate:
     """Estimate an in-memory ModelProto (modified in place: bound, inlined, inferred)."""
     _check_options(precision, fusion)
@@ -158,7 +163,7 @@ def estimate_model(
         if model.functions:
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
-        inferred, analyzed = infer_and_analyze(model, dims or {})
+        inferred, analyzed = infer_and_analyze(model, dims or {}, lookup_with(custom_costs or {}))
     except EdgegateError as error:
         raise type(error)(error.message, path or error.path) from None
     graph = cost_graph(analyzed, precision, fusion)
@@ -180,7 +185,7 @@ def estimate_model(
         peak_activation_bytes=graph.peak,
         dram_bytes=graph.weight_reads + graph.input_reads + graph.output_writes,
         node_count=node_count,
-        info=_model_info(inferred, path or "<model>", file_bytes),
+        info=_model_info(inferred, path or "<model>", file_bytes, graph.outputs),
     )
 
 
@@ -192,17 +197,20 @@ def estimate(
     input_values: Mapping[str, float] | None = None,
     precision: str = "model",
     fusion: str = "paper",
+    custom_costs: Mapping[str, CostFn] | None = None,
 ) -> Estimate:
     """Estimate one model (a path, or a ModelProto that is left unchanged) from its graph alone.
 
-    Raises ModelError for an unreadable model and BindingError for an unbound input dimension.
+    ``custom_costs`` gives formulas (keyed ``domain.OpType`` or ``OpType``) for ops the registry
+    has none for, such as a vendor's custom op. Raises ModelError for an unreadable model and
+    BindingError for an unbound input dimension.
     """
     if isinstance(model, onnx.ModelProto):
         proto = onnx.ModelProto()
         proto.CopyFrom(model)
         return estimate_model(
             proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
-            precision=precision, fusion=fusion,
+            precision=precision, fusion=fusion, custom_costs=custom_costs,
         )
     path = os.fspath(model)
     proto = load_model(path)
@@ -215,4 +223,5 @@ def estimate(
         precision=precision,
         fusion=fusion,
         file_bytes=Path(path).stat().st_size,
+        custom_costs=custom_costs,
     )

@@ -78,8 +78,10 @@ def draft_layer(
         for name in node.data_inputs:
             tensor = scope.get(name)
             if tensor is not None and tensor.is_constant:
-                numel = tensor.numel if tensor.known else 0
-                draft.constants[name] = (numel, size_in_bytes(tensor, precision))
+                for origin in scope.origin(name):
+                    stored = scope.get(origin) or tensor
+                    numel = stored.numel if stored.known else 0
+                    draft.constants[origin] = (numel, size_in_bytes(stored, precision))
             elif name not in produced:
                 root = resolve(name, plan.aliases)
                 if root not in draft.reads:

@@ -9,16 +9,37 @@ into a NodeInfo for the cost formulas, in topological order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import onnx
 
 from edgegate.cost.registry import lookup
-from edgegate.cost.types import NodeInfo, OpSpec, TensorInfo
+from edgegate.cost.types import CostFn, NodeInfo, OpSpec, TensorInfo
 from edgegate.errors import ModelError
 from edgegate.model.fold import evaluate
 from edgegate.model.tensors import array_info, constant_info, decode_attribute, value_info
+
+
+Lookup = Callable[[str, str], "OpSpec | None"]
+
+
+def lookup_with(custom_costs: Mapping[str, CostFn]) -> Lookup:
+    """The registry lookup, falling back to caller-given formulas for ops it has none for.
+
+    A custom formula is keyed by ``domain.OpType`` or by the bare op type.
+    """
+    if not custom_costs:
+        return lookup
+    specs = {key: OpSpec(cost) for key, cost in custom_costs.items()}
+
+    def find(op_type: str, domain: str) -> OpSpec | None:
+        found = lookup(op_type, domain)
+        if found is not None:
+            return found
+        return specs.get(f"{domain}.{op_type}") or specs.get(op_type)
+
+    return find
 
 
 @dataclass
@@ -27,6 +48,7 @@ class Scope:
 
     tensors: dict[str, TensorInfo] = field(default_factory=dict)
     parent: Scope | None = None
+    origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, name: str) -> TensorInfo | None:
         """The tensor's info from this graph or an enclosing one."""
@@ -37,6 +59,19 @@ class Scope:
                 return found
             scope = scope.parent
         return None
+
+    def origin(self, name: str) -> tuple[str, ...]:
+        """The stored constants a folded constant is computed from (itself if stored as is).
+
+        A weight reached through Identity, Transpose, Expand or DequantizeLinear counts as the
+        tensor the file stores, once, whatever shape the folding gives it.
+        """
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.origins:
+                return scope.origins[name]
+            scope = scope.parent
+        return (name,)
 
 
 GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
@@ -86,6 +121,7 @@ class AnalyzedGraph:
     outputs: list[str]
     folded: dict[str, np.ndarray]
     shapes_known: bool
+    find: Lookup
 
 
 def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
@@ -223,8 +259,6 @@ def _fold_node(
             continue
         known = scope.get(name)
         dtype = known.dtype if known else 0
-        if node.op_type == "DequantizeLinear" and inputs and inputs[0] is not None:
-            dtype = inputs[0].dtype
         outputs.append(TensorInfo(name, known.shape if known else None, dtype, True))
     return outputs
 
@@ -285,6 +319,7 @@ def _shape_arithmetic(
 class Folding:
     """A graph after constant folding: its scope, the nodes left to run, folded values."""
 
+    find: Lookup
     scope: Scope
     candidates: list[tuple[RawNode, OpSpec | None]]
     attrs: list[dict]
@@ -293,16 +328,19 @@ class Folding:
 
 
 def fold_graph(
-    graph: onnx.GraphProto, parent: Scope | None = None, outer: Iterable[str] = ()
+    graph: onnx.GraphProto,
+    parent: Scope | None = None,
+    outer: Iterable[str] = (),
+    find: Lookup = lookup,
 ) -> Folding:
     """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete."""
     scope = _collect_scope(graph, parent)
     outer_names = set(outer)
     if parent is not None:
         outer_names |= captured_names(graph)
-    folding = Folding(scope, [], [], {}, True)
+    folding = Folding(find, scope, [], [], {}, True)
     for node in topological(graph, outer_names):
-        spec = lookup(node.op_type, node.domain)
+        spec = find(node.op_type, node.domain)
         attrs = {a.name: decode_attribute(a) for a in node.proto.attribute}
         constants = _fold_node(node, spec, scope, attrs)
         if constants is None:
@@ -312,8 +350,19 @@ def fold_graph(
                 found = [scope.get(name) for name in node.outputs if name]
                 folding.shapes_known = all(t is not None and t.known for t in found)
             continue
+        shape_inputs = spec.shape_inputs if spec else frozenset()
+        sources = tuple(
+            dict.fromkeys(
+                origin
+                for index, name in enumerate(node.inputs)
+                if name and index not in shape_inputs
+                for origin in scope.origin(name)
+            )
+        )
         for constant in constants:
             scope.tensors[constant.name] = constant
+            if sources:
+                scope.origins[constant.name] = sources
             if constant.value is not None:
                 folding.folded[constant.name] = constant.value
     return folding
@@ -324,9 +373,10 @@ def analyze_graph(
     parent: Scope | None = None,
     outer: Iterable[str] = (),
     folding: Folding | None = None,
+    find: Lookup = lookup,
 ) -> AnalyzedGraph:
     """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
-    folding = folding or fold_graph(graph, parent, outer)
+    folding = folding or fold_graph(graph, parent, outer, find)
     scope, candidates = folding.scope, folding.candidates
     outputs = [v.name for v in graph.output]
     free = _shape_arithmetic(candidates, set(outputs))
@@ -343,4 +393,4 @@ def analyze_graph(
             shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
         active.append(ActiveNode(info, spec, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
-    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known)
+    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known, folding.find)

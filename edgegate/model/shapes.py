@@ -13,7 +13,8 @@ import onnx
 from onnx import numpy_helper, shape_inference
 
 from edgegate.errors import ModelError
-from edgegate.model.graph import AnalyzedGraph, analyze_graph, fold_graph, subgraphs
+from edgegate.cost.registry import lookup
+from edgegate.model.graph import AnalyzedGraph, Lookup, analyze_graph, fold_graph, subgraphs
 
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 
@@ -73,7 +74,7 @@ def _inject(model: onnx.ModelProto, folded: dict) -> bool:
 
 
 def infer_and_analyze(
-    model: onnx.ModelProto, dims: Mapping[str, int]
+    model: onnx.ModelProto, dims: Mapping[str, int], find: Lookup = lookup
 ) -> tuple[onnx.ModelProto, AnalyzedGraph]:
     """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
 
@@ -85,6 +86,6 @@ def infer_and_analyze(
     clear_stale_shapes(model.graph, dims)
     while True:
         inferred = _infer(model)
-        folding = fold_graph(inferred.graph)
+        folding = fold_graph(inferred.graph, find=find)
         if folding.shapes_known or not _inject(model, folding.folded):
             return inferred, analyze_graph(inferred.graph, folding=folding)
