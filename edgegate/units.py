@@ -100,7 +100,7 @@ EXAMPLES: dict[str, str] = {
 }
 """The accepted spellings, as messages list them."""
 
-_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S*)")
+_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S*(?:\s+\S+)?)")
 _HINTS = {"KB": "KB is ambiguous: use kB (1000 B) or KiB (1024 B)"}
 
 
@@ -116,17 +116,18 @@ def parse_quantity(text: str | int | float, unit_kind: str) -> int | float:
     if isinstance(text, float) and not math.isfinite(text):
         raise QuantityError(f"{text!r} is not {noun}: it must be finite")
     number, unit = (Fraction(text), "") if not isinstance(text, str) else _split(text, noun, unit_kind)
-    if unit and unit not in spellings:
+    spelled = re.sub(r"\s+", "", unit)
+    if unit and spelled not in spellings:
         hint = _HINTS.get(unit) or f"use {EXAMPLES[unit_kind]}, or a plain number in {unit_kind}"
         raise QuantityError(f"{text!r} is not {noun}: unknown unit '{unit}' ({hint})")
     if number < 0:
         raise QuantityError(f"{text!r} is not {noun}: it must not be negative")
-    value = number * (spellings[unit] if unit else 1)
+    value = number * (spellings[spelled] if unit else 1)
     return value.numerator if value.denominator == 1 else float(value)
 
 
 def _split(text: str, noun: str, unit_kind: str) -> tuple[Fraction, str]:
-    """The number and the unit of a quantity string; QuantityError when it has no number."""
+    """The number and the unit (which may be ``M params``) of a quantity string."""
     match = _QUANTITY.fullmatch(text.strip())
     if match is None:
         raise QuantityError(f"{text!r} is not {noun}: expected a number and a unit, like '{_example(unit_kind)}'")
@@ -140,7 +141,7 @@ def _example(unit_kind: str) -> str:
             "param": "5M params"}[unit_kind]
 
 
-def round_limit(value: int | float, unit: str, up: bool = True) -> str:
+def round_limit(value: int | float | Fraction, unit: str, up: bool = True) -> str:
     """A limit near ``value`` that reads well and parses back: two significant digits, rounded
     away from ``value`` (up for a maximum, down for a minimum), in ``format_quantity``'s prefix.
     """

@@ -20,10 +20,13 @@ from edgegate import __version__
 from edgegate.errors import EdgegateError, ExitCode
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("edgegate.cli.check", "Check ONNX models against the repo's policy (the CI gate)."),
     "estimate": (
         "edgegate.cli.estimate",
         "Estimate FLOPs/MACs, params, peak activation and DRAM traffic of ONNX models.",
     ),
+    "init": ("edgegate.cli.init", "Write a starter policy (edgegate.yaml) for the models in the repo."),
+    "policy": ("edgegate.cli.policy", "Work with policy files: `edgegate policy validate PATH`."),
 }
 
 

@@ -1,0 +1,180 @@
+"""What a check found: Finding (one checked rule or metric), ModelResult, RunResult.
+
+``RunResult.as_records()`` is the versioned JSON document every reporter reads; reporters
+never look at estimates or policies themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from edgegate import __version__
+from edgegate.errors import ExitCode
+
+RECORDS_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check of one model: a metric against a limit, or a lint rule.
+
+    ``passed`` checks are kept too (a JUnit case, a headroom line). ``severity`` is what a
+    failure of this check means: ``error`` fails the gate, ``warning`` only with --strict.
+    ``bound`` is ``max`` or ``min`` for a limit; ``suggestion`` a tighter limit to ratchet to;
+    ``advice`` what the policy tells the model owner to do when the check fails.
+    """
+
+    rule: str
+    severity: str
+    passed: bool
+    model: str
+    message: str
+    budget: str = ""
+    metric: str | None = None
+    value: int | float | None = None
+    limit: int | float | None = None
+    bound: str | None = None
+    unit: str | None = None
+    node: str | None = None
+    suggestion: str | None = None
+    advice: str = ""
+
+    @property
+    def headroom(self) -> float | None:
+        """Percent of the limit left (negative: the excess), or None without a numeric limit."""
+        if self.value is None or self.limit is None or not self.limit:
+            return None
+        if self.bound == "min":
+            return (self.value - self.limit) / self.limit * 100
+        return (self.limit - self.value) / self.limit * 100
+
+    def fails(self, strict: bool) -> bool:
+        """True when this finding fails the gate (warnings only under ``strict``)."""
+        return not self.passed and (self.severity == "error" or strict)
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """A layer's share of a metric, for the layers that contribute most to a failing one."""
+
+    layer: str
+    value: int | float
+    share: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """One model checked against one budget: its metrics, findings, and context.
+
+    ``error`` (with ``exit_code``) is set when the model could not be estimated at all.
+    """
+
+    model: str
+    budget: str
+    findings: tuple[Finding, ...] = ()
+    metrics: Mapping[str, int | float] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    target: Mapping[str, Any] | None = None
+    coverage: Mapping[str, Any] = field(default_factory=dict)
+    contributors: Mapping[str, tuple[Contributor, ...]] = field(default_factory=dict)
+    error: str | None = None
+    exit_code: int = 0
+
+    def passed(self, strict: bool) -> bool:
+        """True when the model was estimated and no finding fails the gate."""
+        return self.error is None and not any(f.fails(strict) for f in self.findings)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A whole ``edgegate check`` run: every model result and how to turn it into an exit code."""
+
+    policy: str
+    results: tuple[ModelResult, ...]
+    strict: bool = False
+    no_fail: bool = False
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every model was estimated and none fails the gate."""
+        return all(result.passed(self.strict) for result in self.results)
+
+    def exit_code(self) -> int:
+        """0 pass; a model error's own code (3 unreadable, 5 binding) first; else 1 if the gate
+        failed, unless ``no_fail`` (report only)."""
+        for result in self.results:
+            if result.error is not None:
+                return result.exit_code
+        if self.passed or self.no_fail:
+            return int(ExitCode.OK)
+        return int(ExitCode.GATE_FAILED)
+
+    def counts(self) -> dict[str, int]:
+        """Models checked/passed/failed and failing findings by severity."""
+        failing = [f for r in self.results for f in r.findings if not f.passed]
+        return {
+            "checked": len(self.results),
+            "passed": sum(r.passed(self.strict) for r in self.results),
+            "failed": sum(not r.passed(self.strict) for r in self.results),
+            "errors": sum(f.severity == "error" for f in failing),
+            "warnings": sum(f.severity == "warning" for f in failing),
+        }
+
+    def as_records(self) -> dict[str, Any]:
+        """The versioned JSON document of this run (``schema_version`` 1)."""
+        return {
+            "schema_version": RECORDS_SCHEMA_VERSION,
+            "edgegate_version": __version__,
+            "policy": self.policy,
+            "passed": self.passed,
+            "exit_code": self.exit_code(),
+            "strict": self.strict,
+            "no_fail": self.no_fail,
+            "summary": self.counts(),
+            "skipped": list(self.skipped),
+            "models": [_model_record(result, self.strict) for result in self.results],
+        }
+
+
+def _model_record(result: ModelResult, strict: bool) -> dict[str, Any]:
+    """One ModelResult as plain JSON data."""
+    return {
+        "model": result.model,
+        "budget": result.budget,
+        "passed": result.passed(strict),
+        "error": result.error,
+        "settings": dict(result.settings),
+        "target": None if result.target is None else dict(result.target),
+        "metrics": dict(result.metrics),
+        "coverage": dict(result.coverage),
+        "findings": [_finding_record(finding) for finding in result.findings],
+        "contributors": {
+            metric: [{"layer": c.layer, "value": c.value, "unit": c.unit, "share": c.share}
+                     for c in layers]
+            for metric, layers in result.contributors.items()
+        },
+    }
+
+
+def _finding_record(finding: Finding) -> dict[str, Any]:
+    """One Finding as plain JSON data, headroom included."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "passed": finding.passed,
+        "model": finding.model,
+        "budget": finding.budget,
+        "metric": finding.metric,
+        "value": finding.value,
+        "limit": finding.limit,
+        "bound": finding.bound,
+        "unit": finding.unit,
+        "headroom_percent": finding.headroom,
+        "message": finding.message,
+        "node": finding.node,
+        "suggestion": finding.suggestion,
+        "advice": finding.advice,
+    }

@@ -1,0 +1,160 @@
+"""Turn a validated, merged policy Document into a Policy, checking what the schema cannot.
+
+Those checks: min above max, a target that does not exist or lacks what a budget asks of it
+(a peak at the chosen precision, supported ops, on-chip memory), target metrics without a
+target, bandwidth without a frame rate, an opset range upside down, custom op costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from edgegate.errors import PolicyError
+from edgegate.metrics import METRICS
+from edgegate.policy import costs, resources
+from edgegate.cost.types import CostFn
+from edgegate.policy.document import Document, Path_, PolicyProblems
+from edgegate.policy.model import DEFAULT_INCLUDE, Budget, Limit, Policy, RunSettings
+from edgegate.policy.schema import did_you_mean
+from edgegate.target.load import load_shipped_target, target_from_data
+from edgegate.target.model import Target
+from edgegate.units import format_quantity, parse_quantity
+
+SETTING_KEYS = ("dims", "input_shapes", "precision", "fusion", "target", "fps", "unestimated")
+OPTION_KEYS = ("ops", "opset", "dynamic_dims", "dtypes", "fits_on_chip")
+
+
+def build_policy(document: Document) -> Policy:
+    """The Policy ``document`` describes; PolicyProblems listing every semantic problem."""
+    data: Mapping[str, Any] = document.data
+    problems: list[PolicyError] = []
+    targets = _policy_targets(document, problems)
+    budgets = tuple(_budget(document, name, targets, problems) for name in data.get("budgets", {}))
+    if not budgets:
+        problems.append(document.error((), "the policy has no budgets: add one under 'budgets'"))
+    custom = _custom_costs(document, problems)
+    if problems:
+        raise PolicyProblems(problems)
+    return Policy(document.path, budgets, targets, custom)
+
+
+def _policy_targets(document: Document, problems: list[PolicyError]) -> dict[str, Target]:
+    """The targets the policy defines under ``targets:``."""
+    targets = {}
+    for name, spec in document.data.get("targets", {}).items():
+        target, found = target_from_data(name, spec, document, ("targets", name))
+        targets[name] = target
+        problems.extend(found)
+    return targets
+
+
+def _settings(document: Document, name: str) -> tuple[dict[str, Any], dict[str, Path_]]:
+    """A budget's effective settings (defaults, then its own) and where each one was set."""
+    defaults = document.data.get("defaults", {})
+    own = document.data["budgets"][name]
+    values: dict[str, Any] = {}
+    where: dict[str, Path_] = {}
+    for key in SETTING_KEYS:
+        for source, path in ((defaults, ("defaults",)), (own, ("budgets", name))):
+            if key in source:
+                merged = key in ("dims", "input_shapes") and key in values
+                values[key] = {**values[key], **source[key]} if merged else source[key]
+                where[key] = path + (key,)
+    return values, where
+
+
+def _budget(document: Document, name: str, targets: dict[str, Target],
+            problems: list[PolicyError]) -> Budget:
+    """One Budget, with its problems appended to ``problems``."""
+    own = document.data["budgets"][name]
+    values, where = _settings(document, name)
+    target = _resolve_target(document, values.get("target"), where.get("target"), targets, problems)
+    settings = RunSettings(
+        dims=dict(values.get("dims", {})),
+        input_shapes={key: tuple(shape) for key, shape in values.get("input_shapes", {}).items()},
+        precision=values.get("precision", "model"),
+        fusion=values.get("fusion", "paper"),
+        target=values.get("target"),
+        fps=parse_quantity(values["fps"], "fps") if "fps" in values else None,
+        unestimated=values.get("unestimated", "fail"),
+    )
+    path = ("budgets", name)
+    limits = tuple(_limit(document, path + ("limits", metric), metric, spec, settings, problems)
+                   for metric, spec in own.get("limits", {}).items())
+    options = {key: own[key] for key in OPTION_KEYS if key in own}
+    if target is not None or settings.target is None:
+        _check_options(document, path, options, target, problems)
+    if target is not None and settings.precision != "model" and target.peak_for(settings.precision) is None:
+        problems.append(document.error(where["target"], target.missing_peak(settings.precision)))
+    return Budget(name, tuple(own.get("include", DEFAULT_INCLUDE)), tuple(own.get("exclude", ())),
+                  settings, limits, options)
+
+
+def _resolve_target(document: Document, name: str | None, path: Path_ | None,
+                    targets: dict[str, Target], problems: list[PolicyError]) -> Target | None:
+    """The Target ``name`` (policy-defined first, then shipped), loading shipped ones on demand."""
+    if name is None or path is None:
+        return None
+    if name not in targets:
+        shipped = resources.targets()
+        if name not in shipped:
+            known = sorted(set(shipped) | set(targets))
+            hint = did_you_mean(name, known) or f" (known targets: {', '.join(known)})"
+            problems.append(document.error(path, f"unknown target '{name}'{hint}"))
+            return None
+        targets[name] = load_shipped_target(name)
+    return targets[name]
+
+
+def _limit(document: Document, path: Path_, metric: str, spec: Mapping[str, Any],
+           settings: RunSettings, problems: list[PolicyError]) -> Limit:
+    """One Limit in base units, checking min <= max and that the metric can be computed."""
+    unit = METRICS[metric].unit
+    high = parse_quantity(spec["max"], unit) if "max" in spec else None
+    low = parse_quantity(spec["min"], unit) if "min" in spec else None
+    if high is not None and low is not None and low > high:
+        problems.append(document.error(
+            path, f"min {format_quantity(low, unit)} is above max {format_quantity(high, unit)}"))
+    if METRICS[metric].needs_target and settings.target is None:
+        problems.append(document.error(
+            path, f"{metric} needs a target: set 'target' in defaults or in this budget", key=True))
+    if metric == "bandwidth_at_fps" and settings.fps is None:
+        problems.append(document.error(
+            path, "bandwidth_at_fps needs a frame rate: set 'fps' in defaults or in this budget",
+            key=True))
+    return Limit(metric, high, low, spec.get("severity", "error"), spec.get("message", ""))
+
+
+def _check_options(document: Document, path: Path_, options: Mapping[str, Any],
+                   target: Target | None, problems: list[PolicyError]) -> None:
+    """Lint options that need something the budget lacks, and an upside-down opset range."""
+    opset = options.get("opset", {})
+    if "min" in opset and "max" in opset and opset["min"] > opset["max"]:
+        problems.append(document.error(path + ("opset",), f"min {opset['min']} is above max {opset['max']}"))
+    if options.get("ops", {}).get("target"):
+        if target is None or target.supported_ops is None:
+            what = "a target" if target is None else f"target '{target.name}' to list supported_ops"
+            problems.append(document.error(path + ("ops", "target"), f"checking the target's ops needs {what}"))
+    if options.get("fits_on_chip", "off") != "off":
+        if target is None or not (target.onchip_bytes or target.weight_store_bytes):
+            what = ("a target" if target is None else
+                    f"target '{target.name}' to state onchip_bytes or weight_store_bytes")
+            problems.append(document.error(path + ("fits_on_chip",), f"fits_on_chip needs {what}"))
+
+
+def _custom_costs(document: Document, problems: list[PolicyError]) -> dict[str, CostFn]:
+    """The CostFn of each ``custom_ops`` entry; problems for ``as`` mixed with per-output costs
+    or naming an op without a formula."""
+    result = {}
+    known = costs.standard_ops()
+    for op_type, spec in document.data.get("custom_ops", {}).items():
+        path = ("custom_ops", op_type)
+        if "as" in spec and ("flops_per_output" in spec or "macs_per_output" in spec):
+            problems.append(document.error(path, "give 'as' or per-output costs, not both"))
+            continue
+        if "as" in spec and spec["as"] not in known:
+            problems.append(document.error(
+                path + ("as",), f"no cost formula for op '{spec['as']}'{did_you_mean(spec['as'], known)}"))
+            continue
+        result[op_type] = costs.cost_fn(spec)
+    return result

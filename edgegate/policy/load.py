@@ -1,0 +1,123 @@
+"""Load a policy file: read, validate against the schema, resolve ``extends:``, build the Policy.
+
+``extends: <name>`` takes a shipped preset; a value with a ``/`` or a ``.yaml``/``.yml`` ending
+is a file path relative to the extending file. The child's mappings merge into the parent's
+key by key; any other value (a list, a number) replaces the parent's. Every file is
+validated on its own, so each error points at the file and line that holds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from edgegate.errors import PolicyError
+from edgegate.policy import resources
+from edgegate.policy.build import build_policy
+from edgegate.policy.document import Document, PolicyProblems, load_pyproject, load_yaml
+from edgegate.policy.model import Policy
+from edgegate.policy.schema import did_you_mean, validate
+
+
+def load_policy(path: str | Path) -> Policy:
+    """The Policy in ``path`` (YAML, or pyproject.toml's ``[tool.edgegate]``); PolicyError if invalid."""
+    document = read_document(str(path))
+    return build_policy(resolve(document, (_identity(str(path)),)))
+
+
+def read_document(path: str) -> Document:
+    """Read one policy file as a Document; PolicyError when it cannot be read or parsed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(f"cannot read policy: {error.strerror or error}", path) from None
+    except UnicodeDecodeError:
+        raise PolicyError("cannot read policy: not UTF-8 text", path) from None
+    if Path(path).name == "pyproject.toml":
+        document = load_pyproject(path, text)
+        if document is None:
+            raise PolicyError("has no [tool.edgegate] table", path)
+        return document
+    return load_yaml(path, text)
+
+
+def resolve(document: Document, chain: tuple[str, ...]) -> Document:
+    """``document`` validated and merged over everything it extends."""
+    if document.data is None:
+        raise PolicyError("the policy is empty: it needs at least 'version: 1' and a budget",
+                          document.path)
+    problems = validate(document)
+    if problems:
+        raise PolicyProblems(problems)
+    extends = document.data.get("extends")
+    if extends is None:
+        return document
+    parent_path, parent = _read_parent(document, extends, chain)
+    return merge(resolve(parent, chain + (parent_path,)), document)
+
+
+def _read_parent(document: Document, extends: str, chain: tuple[str, ...]) -> tuple[str, Document]:
+    """The identity and Document of what ``extends`` names; PolicyError if missing or a cycle."""
+    if "/" in extends or "\\" in extends or extends.endswith((".yaml", ".yml")):
+        path = str(Path(document.path).parent / extends)
+        if not Path(path).is_file():
+            raise document.error(("extends",), f"no such file '{extends}' next to this policy")
+        identity = _identity(path)
+        if identity in chain:
+            raise document.error(("extends",), f"extends cycle: {' -> '.join(chain + (identity,))}")
+        return identity, read_document(path)
+    shipped = resources.presets()
+    if extends not in shipped:
+        raise document.error(("extends",), _unknown_preset(extends, sorted(shipped)))
+    entry = shipped[extends]
+    identity = f"preset:{extends}"
+    if identity in chain:
+        raise document.error(("extends",), f"extends cycle: {' -> '.join(chain + (identity,))}")
+    return identity, load_yaml(str(entry), entry.read_text(encoding="utf-8"))
+
+
+def _identity(path: str) -> str:
+    """A file's identity for cycle detection: its resolved path."""
+    return str(Path(path).resolve())
+
+
+def _unknown_preset(name: str, known: list[str]) -> str:
+    """``unknown preset 'x' (did you mean 'y'?)`` plus the presets there are."""
+    return f"unknown preset '{name}'{did_you_mean(name, known)}; shipped presets: {', '.join(known)}"
+
+
+def merge(parent: Document, child: Document) -> Document:
+    """``child`` over ``parent``: mappings merge key by key, other values replace."""
+    data = _merge_data(parent.data, child.data)
+    data.pop("extends", None)
+    replaced = [path for path in child.values
+                if not isinstance(_at(child.data, path), dict)]
+    values = {path: where for path, where in parent.values.items()
+              if not any(_under(path, cut) for cut in replaced)}
+    keys = {path: where for path, where in parent.keys.items()
+            if not any(_under(path, cut) for cut in replaced)}
+    values.update(child.values)
+    keys.update(child.keys)
+    return Document(child.path, data, values, keys, child.prefix)
+
+
+def _merge_data(parent: Any, child: Any) -> Any:
+    """Deep merge of mappings; anything else in ``child`` wins."""
+    if isinstance(parent, dict) and isinstance(child, dict):
+        merged = dict(parent)
+        for key, value in child.items():
+            merged[key] = _merge_data(parent[key], value) if key in parent else value
+        return merged
+    return child
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    """The value at ``path`` in ``data``."""
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _under(path: tuple[Any, ...], cut: tuple[Any, ...]) -> bool:
+    """True when ``path`` lies strictly inside ``cut``."""
+    return len(path) > len(cut) and path[: len(cut)] == cut

@@ -1,0 +1,61 @@
+"""A validated policy as dataclasses: budgets with their settings, limits and lint options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from edgegate.cost.types import CostFn
+from edgegate.target.model import Target
+
+DEFAULT_INCLUDE = ("**/*.onnx",)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound on one metric: ``max`` and/or ``min`` in the metric's base unit."""
+
+    metric: str
+    max: int | float | None = None
+    min: int | float | None = None
+    severity: str = "error"
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a budget estimates its models: bindings, precision, fusion, target, frame rate."""
+
+    dims: Mapping[str, int] = field(default_factory=dict)
+    input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    precision: str = "model"
+    fusion: str = "paper"
+    target: str | None = None
+    fps: int | float | None = None
+    unestimated: str = "fail"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One named rule set: which models (globs), how to estimate them, what they must meet.
+
+    ``options`` holds the lint options by policy key (``ops``, ``opset``, ``dtypes``,
+    ``dynamic_dims``, ``fits_on_chip``) as validated plain data; rules read their own key.
+    """
+
+    name: str
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    settings: RunSettings = RunSettings()
+    limits: tuple[Limit, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded policy: where it came from, its budgets, the targets and custom op costs it knows."""
+
+    path: str
+    budgets: tuple[Budget, ...]
+    targets: Mapping[str, Target] = field(default_factory=dict)
+    custom_costs: Mapping[str, CostFn] = field(default_factory=dict)

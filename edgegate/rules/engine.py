@@ -1,0 +1,152 @@
+"""Run a policy over models: select them by glob, estimate each once per settings, add the
+target-derived metrics, apply every rule, and collect a RunResult."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Collection, Sequence
+
+import edgegate
+from edgegate.errors import BindingError, ModelError, PolicyError
+from edgegate.estimate.result import Estimate
+from edgegate.findings import ModelResult, RunResult
+from edgegate.model.load import load_model
+from edgegate.policy.discover import shown_path
+from edgegate.policy.model import Budget, Policy
+from edgegate.policy.select import selects
+from edgegate.rules import RULES
+from edgegate.rules.contributors import top_contributors
+from edgegate.rules.subject import ModelFacts, Subject, read_facts
+from edgegate.target.model import Target, compute_precision
+from edgegate.target.roofline import TargetReport, evaluate
+
+
+class Checker:
+    """Checks models against one policy, caching estimates by (model, settings)."""
+
+    def __init__(self, policy: Policy, root: Path, top: int = 3) -> None:
+        self.policy = policy
+        self.root = root
+        self.top = top
+        self._estimates: dict[tuple[Any, ...], Estimate] = {}
+        self._facts: dict[str, ModelFacts] = {}
+
+    def run(self, files: Sequence[str] | None, strict: bool = False, no_fail: bool = False) -> RunResult:
+        """Check ``files`` (as pre-commit passes them), or every model the policy selects."""
+        candidates = [self._relative(Path(f)) for f in files] if files else discover_models(self.root)
+        results, skipped = [], []
+        for relative in candidates:
+            budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
+            if not budgets:
+                skipped.append(relative)
+            results.extend(self.check_model(budget, relative) for budget in budgets)
+        return RunResult(self.policy.path, tuple(results), strict, no_fail, tuple(skipped))
+
+    def _relative(self, path: Path) -> str:
+        """``path`` relative to the root, posix; as given when it lies outside the root."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def check_model(self, budget: Budget, relative: str) -> ModelResult:
+        """One model under one budget; a model that cannot be estimated becomes an error result."""
+        settings = asdict(budget.settings)
+        try:
+            subject = self.subject(budget, relative)
+        except (ModelError, BindingError, PolicyError) as error:
+            return ModelResult(relative, budget.name, settings=settings, error=str(error),
+                               exit_code=int(error.exit_code))
+        findings = tuple(finding for rule in RULES.values() for finding in rule.check(subject))
+        contributors = {f.metric: top_contributors(subject, f, self.top)
+                        for f in findings if not f.passed and f.metric}
+        return ModelResult(
+            model=relative,
+            budget=budget.name,
+            findings=findings,
+            metrics=dict(subject.metrics),
+            settings=settings,
+            target=None if subject.target is None or subject.report is None
+            else target_record(subject.report, subject.target),
+            coverage=coverage(subject.estimate, self.policy.custom_costs),
+            contributors={metric: layers for metric, layers in contributors.items() if layers},
+        )
+
+    def subject(self, budget: Budget, relative: str) -> Subject:
+        """Estimate (cached), facts (cached) and metrics of one model under ``budget``."""
+        path = shown_path(self.root / relative)
+        settings = budget.settings
+        key = (path, tuple(sorted(settings.dims.items())), tuple(sorted(settings.input_shapes.items())),
+               settings.precision, settings.fusion)
+        if key not in self._estimates:
+            extra = {"custom_costs": self.policy.custom_costs} if self.policy.custom_costs else {}
+            self._estimates[key] = edgegate.estimate(
+                path, dims=settings.dims, input_shapes=settings.input_shapes,
+                precision=settings.precision, fusion=settings.fusion, **extra)
+        estimate = self._estimates[key]
+        if path not in self._facts:
+            self._facts[path] = read_facts(load_model(path), os.path.getsize(path))
+        facts = self._facts[path]
+        metrics: dict[str, int | float] = {**estimate.metrics(), "file_bytes": facts.file_bytes}
+        target = self.policy.targets[settings.target] if settings.target else None
+        report = None
+        if target is not None:
+            precision = compute_precision(estimate)
+            if target.peak_for(precision) is None:
+                raise PolicyError(f"{relative}: {target.missing_peak(precision)}; set precision"
+                                  f" in budget '{budget.name}'", self.policy.path)
+            report = evaluate(estimate, target, precision, settings.fps)
+            metrics.update(report.metrics())
+        return Subject(relative, budget, estimate, facts, metrics, target, report)
+
+
+def discover_models(root: Path) -> list[str]:
+    """Every ``*.onnx`` file under ``root`` (hidden directories skipped), relative and sorted."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        found.extend(Path(folder, name).relative_to(root).as_posix()
+                     for name in files if name.endswith(".onnx"))
+    return sorted(found)
+
+
+def coverage(estimate: Estimate, custom: Collection[str]) -> dict[str, Any]:
+    """The share of nodes costed by known formulas, and of FLOPs that came from them.
+
+    Nodes costed by a policy's ``custom_ops`` and unestimated nodes are not known formulas.
+    """
+    custom_nodes, custom_flops = 0, 0
+    for layer in estimate.layers:
+        count = sum(op in custom for op in layer.op_types)
+        if count:
+            custom_nodes += count
+            custom_flops += layer.flops
+    unestimated = len(estimate.unestimated)
+    known = max(estimate.node_count - unestimated - custom_nodes, 0)
+    return {
+        "nodes": estimate.node_count,
+        "known_nodes": known,
+        "custom_nodes": custom_nodes,
+        "unestimated_nodes": unestimated,
+        "node_share": known / estimate.node_count if estimate.node_count else 1.0,
+        "flop_share": (estimate.flops - custom_flops) / estimate.flops if estimate.flops else 1.0,
+    }
+
+
+def target_record(report: TargetReport, target: Target) -> dict[str, Any]:
+    """The target facts a reporter shows: peak, ridge point, bound, on-chip assumption, source."""
+    return {
+        "name": report.target,
+        "description": target.description,
+        "source": target.source,
+        "precision": report.precision,
+        "peak_flops": report.peak,
+        "dram_bandwidth": report.dram_bandwidth,
+        "ridge_point": report.ridge_point,
+        "bound": report.bound,
+        "onchip_bytes": report.onchip_bytes,
+        "weights_resident": report.weights_resident,
+        "fits_onchip": report.fits_onchip,
+    }

@@ -1,0 +1,8 @@
+"""Hardware targets: peak compute, DRAM bandwidth and on-chip memory, and what a model costs there."""
+
+from __future__ import annotations
+
+from edgegate.target.model import Target, compute_precision
+from edgegate.target.roofline import TargetReport, evaluate, onchip_dram_per_layer
+
+__all__ = ["Target", "TargetReport", "compute_precision", "evaluate", "onchip_dram_per_layer"]

@@ -1,0 +1,216 @@
+"""``edgegate check``, ``edgegate policy validate`` and ``edgegate init`` through cli.main:
+every exit code, --strict, --no-fail, file selection, discovery."""
+
+from __future__ import annotations
+
+import pytest
+from onnx import TensorProto, helper
+
+from edgegate.cli import main
+from edgegate.errors import ExitCode
+from gate_helpers import conv_relu, save, write
+
+# conv_relu(3, 8, 16): Conv 1 x 8 x 16 x 16 x 3 x 9 = 55296 MACs = 110592 FLOPs, + Relu 2048 = 112640
+POLICY = """\
+version: 1
+budgets:
+  all:
+    limits:
+      flops: {max: 200 kFLOP}
+      params: {max: 100, severity: warning}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A repo with one model (112640 FLOPs, 216 params) and POLICY; the working directory."""
+    monkeypatch.chdir(tmp_path)
+    save(conv_relu(3, 8, 16), tmp_path / "models" / "m.onnx")
+    write(tmp_path / "edgegate.yaml", POLICY)
+    return tmp_path
+
+
+def test_exit_0_when_everything_passes(repo, capsys):
+    # params 216 > 100 is only a warning
+    assert main(["check"]) == ExitCode.OK == 0
+    out = capsys.readouterr().out
+    assert "models/m.onnx [budget all]: PASSED" in out
+    assert "  warn  params" in out
+    assert out.endswith("1 model check: 1 passed, 0 failed (0 errors, 1 warning)\n")
+
+
+def test_exit_1_on_an_error_violation(repo, capsys):
+    write(repo / "edgegate.yaml", POLICY.replace("200 kFLOP", "100 kFLOP"))
+    assert main(["check"]) == ExitCode.GATE_FAILED == 1
+    assert "  FAIL  flops" in capsys.readouterr().out
+
+
+def test_strict_makes_warnings_fail(repo, capsys):
+    assert main(["check", "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "  FAIL  params" in out and "FAILED" in out
+
+
+def test_no_fail_reports_only(repo, capsys):
+    write(repo / "edgegate.yaml", POLICY.replace("200 kFLOP", "100 kFLOP"))
+    assert main(["check", "--no-fail"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "1 model check: 0 passed, 1 failed (1 error, 1 warning); --no-fail: reporting only\n")
+
+
+def test_exit_2_on_a_bad_option(repo, capsys):
+    with pytest.raises(SystemExit) as exit_:  # argparse exits with edgegate's usage code
+        main(["check", "--bogus"])
+    assert exit_.value.code == ExitCode.USAGE == 2
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["check", "--root", "no/such/dir"], "--root: no such directory 'no/such/dir'"),
+    (["check", "--policy", "missing.yaml"], "--policy: no such file 'missing.yaml'"),
+])
+def test_exit_2_on_usage_errors(repo, argv, message, capsys):
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"edgegate: error: {message}\n"
+
+
+def test_exit_2_when_no_policy_is_found(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 2
+    assert "edgegate: error: no policy found in" in capsys.readouterr().err
+
+
+def test_exit_3_on_an_unreadable_model_and_the_others_still_report(repo, capsys):
+    write(repo / "models" / "broken.onnx", "this is not a model\n")
+    assert main(["check"]) == ExitCode.MODEL_ERROR == 3
+    out = capsys.readouterr().out
+    assert "models/broken.onnx [budget all]: FAILED\n  ERROR " in out
+    assert "models/m.onnx [budget all]: PASSED" in out
+
+
+def test_exit_4_on_an_invalid_policy_and_no_model_is_checked(repo, capsys):
+    write(repo / "edgegate.yaml", POLICY.replace("flops:", "flop:"))
+    assert main(["check"]) == ExitCode.POLICY_ERROR == 4
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("edgegate: error: edgegate.yaml:5:7: budgets.all.limits.flop: unknown"
+                            " metric 'flop' (did you mean 'flops'?)\n")
+
+
+def test_exit_5_on_an_unbound_dimension(repo, capsys):
+    save(conv_relu(3, 8, 16, batch="N"), repo / "models" / "dynamic.onnx")
+    assert main(["check"]) == ExitCode.BINDING_ERROR == 5
+    out = capsys.readouterr().out
+    assert "models/dynamic.onnx [budget all]: FAILED\n  ERROR " in out and "'N'" in out
+    write(repo / "edgegate.yaml", POLICY.replace("budgets:", "defaults:\n  dims: {N: 1}\nbudgets:"))
+    assert main(["check"]) == 0  # bound in the policy's defaults
+
+
+def test_files_from_pre_commit_are_checked_only_when_selected(repo, capsys):
+    save(conv_relu(3, 8, 16), repo / "other" / "x.onnx")
+    write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n    include: ['models/*.onnx']\n"))
+    assert main(["check", "other/x.onnx", "models/m.onnx"]) == 0
+    out = capsys.readouterr().out
+    assert "models/m.onnx [budget all]" in out and "other/x.onnx [" not in out
+    assert "not selected by any budget: other/x.onnx\n" in out
+
+
+def test_policy_option_and_pyproject_discovery(repo, capsys):
+    (repo / "edgegate.yaml").rename(repo / "ci.yaml")
+    assert main(["check", "--policy", "ci.yaml"]) == 0
+    write(repo / "pyproject.toml", "[tool.edgegate]\nversion = 1\n"
+          "[tool.edgegate.budgets.all.limits.flops]\nmax = 1000\n")
+    assert main(["check"]) == 1  # 112640 FLOPs > 1000, found through pyproject.toml
+    assert "models/m.onnx [budget all]: FAILED" in capsys.readouterr().out
+
+
+def test_policy_validate(repo, capsys):
+    assert main(["policy", "validate", "edgegate.yaml"]) == 0
+    assert capsys.readouterr().out == "edgegate.yaml: valid (1 budget)\n"
+    write(repo / "bad.yaml", "version: 1\nbudgets:\n  a:\n    limts: {}\n    ops: {forbid: LSTM}\n")
+    assert main(["policy", "validate", "bad.yaml", "edgegate.yaml"]) == 4
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "edgegate: error: bad.yaml:4:5: budgets.a.limts: unknown key 'limts' (did you mean 'limits'?)\n"
+        "edgegate: error: bad.yaml:5:19: budgets.a.ops.forbid: expected a list, got 'LSTM'\n")
+    assert captured.out == "edgegate.yaml: valid (1 budget)\n"
+    with pytest.raises(SystemExit) as exit_:
+        main(["policy"])  # no action
+    assert exit_.value.code == 2
+
+
+def test_init_writes_a_policy_the_models_pass(repo, capsys):
+    (repo / "edgegate.yaml").unlink()
+    save(conv_relu(4, 4, 8), repo / "models" / "sub" / "m.onnx")  # same stem: budget m-2
+    assert main(["init", "--target", "raspberry-pi-5", "--fps", "30"]) == 0
+    assert capsys.readouterr().out.startswith("wrote ")
+    text = (repo / "edgegate.yaml").read_text()
+    # 112640 FLOPs x 1.1 = 123904 -> 130 kFLOP; 216 params x 1.1 = 237.6 -> 240
+    assert '  "m":\n    include: ["models/m.onnx"]\n    limits:\n      flops: {max: 130 kFLOP}\n' in text
+    assert "      params: {max: 240 param}\n" in text
+    assert '  "m-2":\n    include: ["models/sub/m.onnx"]\n' in text
+    assert "latency_ms: {max:" in text and "bandwidth_at_fps: {max:" in text
+    assert main(["check"]) == 0  # the starter policy passes today
+    assert main(["init"]) == 2  # refuses to overwrite
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert main(["init", "--force", "--headroom", "50"]) == 0
+    # 112640 x 1.5 = 168960 -> 170 kFLOP
+    assert "flops: {max: 170 kFLOP}" in (repo / "edgegate.yaml").read_text()
+
+
+def test_init_usage_errors(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 2
+    assert capsys.readouterr().err == f"edgegate: error: no .onnx models found under {tmp_path.resolve()}\n"
+    assert main(["init", "--target", "rpi"]) == 2
+    assert main(["init", "--fps", "30"]) == 2
+
+
+def test_init_binding_error_is_exit_5(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    save(conv_relu(3, 8, 16, batch="N"), tmp_path / "m.onnx")
+    assert main(["init"]) == 5
+    assert main(["init", "--dim", "N=1"]) == 0
+    assert 'dims: {"N": 1}' in (tmp_path / "edgegate.yaml").read_text()
+
+
+def test_unestimated_nodes_fail_by_default_and_init_relaxes_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    vendor = helper.make_node("Mystery", ["r"], ["y"], name="mystery", domain="vendor")
+    model = conv_relu(3, 8, 16, extra_nodes=[vendor])
+    model.opset_import.append(helper.make_opsetid("vendor", 1))
+    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
+    save(model, tmp_path / "m.onnx")
+    write(tmp_path / "edgegate.yaml", "version: 1\nbudgets:\n  all: {}\n")
+    assert main(["check"]) == 1
+    assert "  FAIL  unestimated            1 node of op vendor.Mystery could not be costed" in \
+        capsys.readouterr().out
+    (tmp_path / "edgegate.yaml").unlink()
+    assert main(["init"]) == 0
+    assert 'unestimated: "warn"' in (tmp_path / "edgegate.yaml").read_text()
+    assert main(["check"]) == 0
+
+
+def test_target_line_and_metrics_before_lint_rules(repo, capsys):
+    write(repo / "edgegate.yaml", """\
+version: 1
+defaults: {target: raspberry-pi-5}
+budgets:
+  all:
+    dynamic_dims: error
+    limits:
+      latency_ms: {max: 1 ms}
+""")
+    assert main(["check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # one fused Conv+Relu layer: 112640 FLOPs / 153.6 GFLOP/s = 0.000733 ms beats
+    # (864 + 3072 + 8192) B / 17.068 GB/s = 0.000711 ms; 0.000733 / 1 ms leaves 99.9%
+    assert lines[2:5] == [
+        "  pass  latency_ms              0.000733 ms  max 1 ms         headroom 99.9%",
+        "        under half its max: ratchet to max: 0.00081 ms",  # 0.000733 x 1.1 = 0.000807
+        "  pass  dynamic_dims           all inputs have static dimensions",
+    ]
+    # ridge 153.6 / 17.068 = 9.00 FLOP/B; the model's 112640 / 12128 B = 9.29 is above it
+    assert lines[6] == (
+        "  target: raspberry-pi-5 at fp32: peak 154 GFLOP/s, DRAM 17.1 GB/s, ridge point 9.00"
+        " FLOP/B; compute-bound; intermediates kept in 2 MiB on chip when they fit, weights"
+        " streamed from DRAM")
