@@ -7,7 +7,7 @@ constant; evaluating them lets shape inference finish. Only small tensors are ev
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from onnx import helper
@@ -15,10 +15,10 @@ from onnx import helper
 MAX_FOLD_ELEMENTS = 1 << 16
 
 Values = Sequence[np.ndarray | None]
-Evaluator = Callable[[dict[str, Any], Values], list[np.ndarray]]
+Evaluator = Callable[[Mapping[str, Any], Values], list[np.ndarray]]
 
 
-def _axes(attrs: dict[str, Any], values: Values, index: int) -> list[int] | None:
+def _axes(attrs: Mapping[str, Any], values: Values, index: int) -> list[int] | None:
     """Axes from the attribute (old opsets) or the optional input (opset 13+)."""
     if "axes" in attrs:
         return list(attrs["axes"])
@@ -27,19 +27,19 @@ def _axes(attrs: dict[str, Any], values: Values, index: int) -> list[int] | None
     return None
 
 
-def _div(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _div(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     a, b = np.asarray(v[0]), np.asarray(v[1])
     if np.issubdtype(a.dtype, np.integer):
         return [np.trunc(a / b).astype(a.dtype)]
     return [(a / b).astype(a.dtype)]
 
 
-def _mod(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _mod(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     a, b = np.asarray(v[0]), np.asarray(v[1])
     return [np.fmod(a, b) if attrs.get("fmod", 0) else np.mod(a, b)]
 
 
-def _slice(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _slice(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
     if "starts" in attrs:
         starts, ends = list(attrs["starts"]), list(attrs["ends"])
@@ -55,29 +55,29 @@ def _slice(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
     return [data[tuple(index)]]
 
 
-def _squeeze(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _squeeze(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     axes = _axes(attrs, v, 1)
     data = np.asarray(v[0])
     return [np.squeeze(data, axis=tuple(axes)) if axes is not None else np.squeeze(data)]
 
 
-def _unsqueeze(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _unsqueeze(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
     axes = _axes(attrs, v, 1) or []
     rank = data.ndim + len(axes)
     return [np.expand_dims(data, tuple(sorted(a % rank for a in axes)))]
 
 
-def _gather(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _gather(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     return [np.take(np.asarray(v[0]), np.asarray(v[1]).astype(np.int64), axis=attrs.get("axis", 0))]
 
 
-def _concat(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _concat(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     parts = [np.asarray(x) for x in v if x is not None]
     return [np.concatenate(parts, axis=attrs["axis"])]
 
 
-def _reshape(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _reshape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
     shape = [int(s) for s in v[1]]
     if not attrs.get("allowzero", 0):
@@ -85,19 +85,19 @@ def _reshape(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
     return [data.reshape(shape)]
 
 
-def _constant_of_shape(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _constant_of_shape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     fill = attrs.get("value")
     fill = np.asarray(fill).ravel() if fill is not None else np.zeros(1, np.float32)
     return [np.full([int(s) for s in v[0]], fill[0], dtype=fill.dtype)]
 
 
-def _range(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _range(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     start, limit, delta = (np.asarray(x) for x in v)
     return [np.arange(start, limit, delta, dtype=start.dtype)]
 
 
 def _reduce(function: Callable[..., np.ndarray]) -> Evaluator:
-    def evaluate(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    def evaluate(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
         axes = _axes(attrs, v, 1)
         keep = bool(attrs.get("keepdims", 1))
         data = np.asarray(v[0])
@@ -117,7 +117,7 @@ def _binary(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluat
 
 
 def _variadic(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluator:
-    def evaluate(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+    def evaluate(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
         result = np.asarray(v[0])
         for other in v[1:]:
             result = function(result, np.asarray(other))
@@ -126,17 +126,17 @@ def _variadic(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evalu
     return evaluate
 
 
-def _cast(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _cast(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     return [np.asarray(v[0]).astype(helper.tensor_dtype_to_np_dtype(attrs["to"]))]
 
 
-def _clip(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _clip(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     low = v[1] if len(v) > 1 and v[1] is not None else attrs.get("min")
     high = v[2] if len(v) > 2 and v[2] is not None else attrs.get("max")
     return [np.clip(np.asarray(v[0]), low, high)]
 
 
-def _expand(attrs: dict[str, Any], v: Values) -> list[np.ndarray]:
+def _expand(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
     shape = np.broadcast_shapes(data.shape, tuple(int(s) for s in v[1]))
     return [np.broadcast_to(data, shape).copy()]
@@ -189,7 +189,7 @@ EVALUATORS: dict[str, Evaluator] = {
 }
 
 
-def evaluate(op_type: str, attrs: dict[str, Any], values: Values) -> list[np.ndarray] | None:
+def evaluate(op_type: str, attrs: Mapping[str, Any], values: Values) -> list[np.ndarray] | None:
     """The node's output values, or None when the op is not foldable here or fails to fold."""
     evaluator = EVALUATORS.get(op_type)
     if evaluator is None:

@@ -9,7 +9,7 @@ into a NodeInfo for the cost formulas, in topological order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import onnx
@@ -18,7 +18,13 @@ from edgegate.cost.registry import lookup
 from edgegate.cost.types import CostFn, NodeInfo, OpSpec, TensorInfo
 from edgegate.errors import ModelError
 from edgegate.model.fold import evaluate
-from edgegate.model.tensors import array_info, constant_info, decode_attribute, value_info
+from edgegate.model.tensors import (
+    Attributes,
+    array_info,
+    constant_info,
+    decode_attribute,
+    value_info,
+)
 
 
 Lookup = Callable[[str, str], "OpSpec | None"]
@@ -52,7 +58,10 @@ class Scope:
 
     def get(self, name: str) -> TensorInfo | None:
         """The tensor's info from this graph or an enclosing one."""
-        scope: Scope | None = self
+        found = self.tensors.get(name)
+        if found is not None or self.parent is None:
+            return found
+        scope: Scope | None = self.parent
         while scope is not None:
             found = scope.tensors.get(name)
             if found is not None:
@@ -223,7 +232,7 @@ def _constant_node_info(node: RawNode) -> TensorInfo | None:
     return None
 
 
-def _shape_of(node: RawNode, source: TensorInfo, attrs: dict) -> list[TensorInfo]:
+def _shape_of(node: RawNode, source: TensorInfo, attrs: Mapping[str, Any]) -> list[TensorInfo]:
     """Shape and Size of a tensor whose shape is known: constants."""
     shape = np.asarray(source.shape, dtype=np.int64)
     if node.op_type == "Size":
@@ -232,7 +241,7 @@ def _shape_of(node: RawNode, source: TensorInfo, attrs: dict) -> list[TensorInfo
 
 
 def _fold_node(
-    node: RawNode, spec: OpSpec | None, scope: Scope, attrs: dict
+    node: RawNode, spec: OpSpec | None, scope: Scope, attrs: Mapping[str, Any]
 ) -> list[TensorInfo] | None:
     """Output infos when the node is constant, else None."""
     standard = node.domain in STANDARD_DOMAINS
@@ -270,7 +279,7 @@ def _tensor(scope: Scope, name: str) -> TensorInfo | None:
     return scope.get(name) or TensorInfo(name, None, 0)
 
 
-def _node_info(node: RawNode, attrs: dict, scope: Scope) -> NodeInfo:
+def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInfo:
     return NodeInfo(
         name=node.label,
         op_type=node.op_type,
@@ -322,7 +331,7 @@ class Folding:
     find: Lookup
     scope: Scope
     candidates: list[tuple[RawNode, OpSpec | None]]
-    attrs: list[dict]
+    attrs: list[Attributes]
     folded: dict[str, np.ndarray]
     shapes_known: bool
 
@@ -341,7 +350,7 @@ def fold_graph(
     folding = Folding(find, scope, [], [], {}, True)
     for node in topological(graph, outer_names):
         spec = find(node.op_type, node.domain)
-        attrs = {a.name: decode_attribute(a) for a in node.proto.attribute}
+        attrs = Attributes(node.proto)
         constants = _fold_node(node, spec, scope, attrs)
         if constants is None:
             folding.candidates.append((node, spec))

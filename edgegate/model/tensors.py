@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import onnx
@@ -98,3 +98,27 @@ def decode_attribute(attribute: onnx.AttributeProto) -> Any:
     if kind == A.GRAPHS:
         return tuple(attribute.graphs)
     return None
+
+
+class Attributes(Mapping[str, Any]):
+    """A node's attributes, decoded on first use: most formulas read none of them."""
+
+    __slots__ = ("_proto", "_decoded")
+
+    def __init__(self, proto: onnx.NodeProto) -> None:
+        self._proto = proto
+        self._decoded: dict[str, Any] | None = None
+
+    def _values(self) -> dict[str, Any]:
+        if self._decoded is None:
+            self._decoded = {a.name: decode_attribute(a) for a in self._proto.attribute}
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
