@@ -70,10 +70,11 @@ class Scope:
         return None
 
     def origin(self, name: str) -> tuple[str, ...]:
-        """The stored constants a folded constant is computed from (itself if stored as is).
+        """The stored constants a folded constant stands for (itself unless it is a copy).
 
-        A weight reached through Identity, Transpose, Expand or DequantizeLinear counts as the
-        tensor the file stores, once, whatever shape the folding gives it.
+        A weight reached through a view, Identity, Transpose, Expand, Tile, Cast or
+        DequantizeLinear counts as the tensors the file stores, once, whatever shape the
+        folding gives it; a constant computed by arithmetic counts as itself.
         """
         scope: Scope | None = self
         while scope is not None:
@@ -84,6 +85,11 @@ class Scope:
 
 
 GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+# Folding these over stored constants only copies, relayouts or dequantizes them: the result
+# counts as the tensors the file stores (a class token expanded per batch is still 768 params).
+STORED_AS_SOURCE = frozenset(
+    {"Cast", "DequantizeLinear", "Expand", "Identity", "Tile", "Transpose"}
+)
 STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
 
 
@@ -359,15 +365,17 @@ def fold_graph(
                 found = [scope.get(name) for name in node.outputs if name]
                 folding.shapes_known = all(t is not None and t.known for t in found)
             continue
-        shape_inputs = spec.shape_inputs if spec else frozenset()
-        sources = tuple(
-            dict.fromkeys(
-                origin
-                for index, name in enumerate(node.inputs)
-                if name and index not in shape_inputs
-                for origin in scope.origin(name)
+        sources: tuple[str, ...] = ()
+        if node.op_type in STORED_AS_SOURCE or (spec is not None and spec.view):
+            shape_inputs = spec.shape_inputs if spec else frozenset()
+            sources = tuple(
+                dict.fromkeys(
+                    origin
+                    for index, name in enumerate(node.inputs)
+                    if name and index not in shape_inputs
+                    for origin in scope.origin(name)
+                )
             )
-        )
         for constant in constants:
             scope.tensors[constant.name] = constant
             if sources:
