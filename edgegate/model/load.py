@@ -14,6 +14,7 @@ import math
 import os
 import stat
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import onnx
 from google.protobuf.message import DecodeError
@@ -78,15 +79,8 @@ def payload_dropped(tensor: onnx.TensorProto) -> bool:
 
 def _read_stripped(path: str) -> tuple[bytearray, tuple[str, ...], int]:
     """Read the file without big payloads; return (stripped bytes, stripped names, file size)."""
-    try:
-        file = open(path, "rb")
-    except OSError as error:
-        problem = _OPEN_ERRORS.get(error.errno or 0, f"cannot open: {error.strerror}")
-        raise ModelError(problem, path) from None
-    with file:
+    with _open(path) as file:
         info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelError("not a regular file", path)
         if info.st_size == 0:
             raise ModelError("file is empty (0 bytes), not an ONNX model", path)
         source = Source(file.fileno(), info.st_size)
@@ -105,6 +99,18 @@ def _read_stripped(path: str) -> tuple[bytearray, tuple[str, ...], int]:
         except OSError as error:
             raise ModelError(f"cannot read: {error.strerror}", path) from None
     return result.data, result.stripped, info.st_size
+
+
+def _open(path: str) -> BinaryIO:
+    """Open a regular file for reading; ModelError naming why it cannot be."""
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISREG(mode):  # checked first: open() blocks on a FIFO without a writer
+            return open(path, "rb")
+        problem = _OPEN_ERRORS[errno.EISDIR] if stat.S_ISDIR(mode) else "not a regular file"
+    except OSError as error:
+        problem = _OPEN_ERRORS.get(error.errno or 0, f"cannot open: {error.strerror}")
+    raise ModelError(problem, path)
 
 
 def _describe_content(head: bytes) -> str:

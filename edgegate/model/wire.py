@@ -23,7 +23,7 @@ PAYLOAD_THRESHOLD = 1024
 """Serialized payload bytes (tags and lengths included) above which a tensor's data is
 dropped. Shape-like constants (Reshape shapes, Slice starts, Resize scales) are far smaller."""
 
-WINDOW = 64 * 1024
+WINDOW = 16 * 1024
 """Bytes read at a time while walking a message's fields."""
 
 _MAX_HEADER = 20  # a field key and a length (or varint value), at most 10 bytes each
