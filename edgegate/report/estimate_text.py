@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from edgegate.estimate.record import LAYER_FIELDS
 from edgegate.estimate.result import Estimate, Layer
 from edgegate.metrics import METRICS
 from edgegate.units import format_quantity
 
-SORT_KEYS: tuple[str, ...] = (
-    "index",
-    "macs",
-    "flops",
-    "params",
-    "weight_bytes",
-    "input_bytes",
-    "output_bytes",
-    "dram_bytes",
-    "arithmetic_intensity",
-)
+SORT_KEYS: tuple[str, ...] = tuple(f for f in LAYER_FIELDS if f not in ("name", "op_types"))
 
 _TOTALS: tuple[tuple[str, str], ...] = (
     ("macs", "MACs"),
