@@ -20,13 +20,31 @@ from edgegate import __version__
 from edgegate.errors import EdgegateError, ExitCode
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "baseline": (
+        "edgegate.cli.baseline",
+        "Record every metric of the selected models in a baseline file to commit.",
+    ),
     "check": ("edgegate.cli.check", "Check ONNX models against the repo's policy (the CI gate)."),
+    "diff": (
+        "edgegate.cli.diff",
+        "Compare two ONNX files: each metric before/after/change and the layers that changed most.",
+    ),
     "estimate": (
         "edgegate.cli.estimate",
         "Estimate FLOPs/MACs, params, peak activation and DRAM traffic of ONNX models.",
     ),
     "init": ("edgegate.cli.init", "Write a starter policy (edgegate.yaml) for the models in the repo."),
+    "ops": ("edgegate.cli.ops", "List which ONNX standard ops (by domain and opset) have a cost formula."),
+    "merge": (
+        "edgegate.cli.merge",
+        "Combine the JSON results of `check --shard K/N` jobs into one result.",
+    ),
+    "plot": (
+        "edgegate.cli.plot",
+        "Draw FLOPs per model, compute vs DRAM traffic with a roofline, or a metric over time.",
+    ),
     "policy": ("edgegate.cli.policy", "Work with policy files: `edgegate policy validate PATH`."),
+    "trend": ("edgegate.cli.trend", "Show each model's metrics over time from a history file."),
 }
 
 

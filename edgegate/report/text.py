@@ -3,79 +3,75 @@
 Per model and budget: the settings, each checked metric with value, limit, headroom (or
 excess) in percent and pass/fail, the top layers under a failing metric, a ratchet hint under
 a metric far below its limit, each lint rule's result, the target's ridge point and bound,
-and coverage. A summary line ends the report. Reads only the RunResult.
+and coverage. A summary line ends the report. Reads only the run's records; names from the
+model or policy are printed with control characters escaped, so each stays on its line.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, TextIO
 
-from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.report.records import Record, has_limit, label, printable, quantity, room, status, top_layers
 from edgegate.units import format_quantity
 
 
-def write(result: RunResult, out: TextIO) -> None:
+def write(records: Record, out: TextIO) -> None:
     """Write the whole run as text to ``out``."""
-    for model in result.results:
-        _model(model, result.strict, out)
+    for model in records["models"]:
+        write_model(model, records["strict"], out)
         out.write("\n")
-    if result.skipped:
-        out.write(f"not selected by any budget: {', '.join(result.skipped)}\n")
-    counts = result.counts()
-    noun = "check" if counts["checked"] == 1 else "checks"
-    out.write(f"{counts['checked']} model {noun}: {counts['passed']} passed, {counts['failed']} failed"
-              f" ({_plural(counts['errors'], 'error')}, {_plural(counts['warnings'], 'warning')})")
-    if result.no_fail and not result.passed:
-        out.write("; --no-fail: reporting only")
-    out.write("\n")
+    write_tail(records, out)
 
 
-def _model(model: ModelResult, strict: bool, out: TextIO) -> None:
-    """One model under one budget."""
-    verdict = "PASSED" if model.passed(strict) else "FAILED"
-    out.write(f"{model.model} [budget {model.budget}]: {verdict}\n")
-    if model.error is not None:
-        out.write(f"  ERROR {model.error}\n")
+def write_model(model: Record, strict: bool, out: TextIO) -> None:
+    """One model under one budget: verdict, settings, every finding, target and coverage."""
+    verdict = "PASSED" if model["passed"] else "FAILED"
+    out.write(f"{printable(label(model))}: {verdict}\n")
+    if model["error"] is not None:
+        out.write(f"  ERROR {printable(model['error'])}\n")
         return
-    out.write(f"  settings: {_settings(model.settings)}\n")
-    for finding in sorted(model.findings, key=lambda f: f.rule != "limits"):  # metrics first
+    out.write(f"  settings: {printable(_settings(model['settings']))}\n")
+    for finding in sorted(model["findings"], key=lambda f: f["rule"] != "limits"):  # metrics first
         _finding(finding, strict, model, out)
-    if model.target is not None:
-        out.write(f"  target: {_target(model.target)}\n")
-    if model.coverage:
-        coverage = model.coverage
+    if model["target"] is not None:
+        out.write(f"  target: {printable(_target(model['target']))}\n")
+    if model["coverage"]:
+        coverage = model["coverage"]
         out.write(f"  coverage: {coverage['node_share']:.0%} of nodes ({coverage['known_nodes']}/"
                   f"{coverage['nodes']}) and {coverage['flop_share']:.0%} of FLOPs from known formulas\n")
 
 
-def _status(finding: Finding, strict: bool) -> str:
-    """pass, FAIL (fails the gate) or warn (a warning that does not)."""
-    if finding.passed:
-        return "pass"
-    return "FAIL" if finding.fails(strict) else "warn"
+def write_tail(records: Record, out: TextIO) -> None:
+    """The models no budget selected, and the summary line."""
+    if records["skipped"]:
+        out.write(f"not selected by any budget: {printable(', '.join(records['skipped']))}\n")
+    counts = records["summary"]
+    noun = "check" if counts["checked"] == 1 else "checks"
+    out.write(f"{counts['checked']} model {noun}: {counts['passed']} passed, {counts['failed']} failed"
+              f" ({_plural(counts['errors'], 'error')}, {_plural(counts['warnings'], 'warning')})")
+    if records["no_fail"] and not records["passed"]:
+        out.write("; --no-fail: reporting only")
+    out.write("\n")
 
 
-def _finding(finding: Finding, strict: bool, model: ModelResult, out: TextIO) -> None:
+def _finding(finding: Record, strict: bool, model: Record, out: TextIO) -> None:
     """A metric line with value/limit/headroom, or a lint rule line, plus its detail lines."""
-    status = _status(finding, strict)
-    if finding.rule != "limits" or finding.value is None or finding.limit is None:
-        out.write(f"  {status}  {finding.rule:<22} {finding.message}\n")
+    state = status(finding, strict)
+    if not has_limit(finding):
+        out.write(f"  {state}  {finding['rule']:<22} {printable(finding['message'])}\n")
         return
-    unit = finding.unit or ""
-    headroom = finding.headroom or 0.0
-    room = f"headroom {headroom:.1f}%" if headroom >= 0 else f"excess {-headroom:.1f}%"
-    limit = f"{finding.bound} {format_quantity(finding.limit, unit)}"
-    out.write(f"  {status}  {finding.metric or '':<22} {format_quantity(finding.value, unit):>12}"
-              f"  {limit:<16} {room}\n")
-    if not finding.passed and finding.advice:
-        out.write(f"        {finding.advice}\n")
-    layers = model.contributors.get(finding.metric or "", ()) if not finding.passed else ()
+    limit = f"{finding['bound']} {quantity(finding, 'limit')}"
+    shown_room = room(finding) or "headroom 0.0%"
+    out.write(f"  {state}  {finding['metric'] or '':<22} {quantity(finding, 'value'):>12}"
+              f"  {limit:<16} {shown_room}\n")
+    if not finding["passed"] and finding["advice"]:
+        out.write(f"        {printable(finding['advice'])}\n")
+    layers = top_layers(model, finding)
     if layers:
-        shown = ", ".join(f"{c.layer} {format_quantity(c.value, c.unit)} ({c.share:.0%})" for c in layers)
-        out.write(f"        top layers: {shown}\n")
-    if finding.suggestion:
-        where = "under half its max" if finding.bound == "max" else "over twice its min"
-        out.write(f"        {where}: ratchet to {finding.suggestion}\n")
+        out.write(f"        top layers: {layers}\n")
+    if finding["suggestion"]:
+        where = "under half its max" if finding["bound"] == "max" else "over twice its min"
+        out.write(f"        {where}: ratchet to {finding['suggestion']}\n")
 
 
 def _settings(settings: Mapping[str, Any]) -> str:

@@ -1,0 +1,94 @@
+"""JUnit XML (through the junit-xml package), for the test tabs of CI systems.
+
+One test suite per model and budget: named by the model's repo-relative path, ``package`` the
+budget, the settings and every metric as properties. One test case per checked rule: a limit
+is ``flops max``, a lint rule its id; ``classname`` is ``edgegate.<rule>`` and ``file`` the
+model path. A check that fails the gate carries one failure element per violation with the
+value, limit and excess; a warning that does not fail it passes with the warning in
+``system-out``. A model that could not be read or estimated is one case with an error element.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, TextIO
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from edgegate.report.records import (Record, check_name, fails, has_limit, printable, quantity, room,
+                                     top_layers)
+
+
+def write(records: Record, out: TextIO) -> None:
+    """Write the run as one ``<testsuites>`` document."""
+    suites = [_suite(model, records["strict"]) for model in records["models"]]
+    out.write(to_xml_report_string(suites, prettyprint=True))
+
+
+def _suite(model: Record, strict: bool) -> TestSuite:
+    """The suite of one model under one budget."""
+    path = printable(model["model"])
+    if model["error"] is not None:
+        case = TestCase("estimate", classname="edgegate", file=path)
+        case.add_error_info(message=printable(model["error"]), error_type="model-error")
+        cases = [case]
+    else:
+        groups: dict[str, list[Record]] = {}
+        for finding in model["findings"]:
+            groups.setdefault(check_name(finding), []).append(finding)
+        cases = [_case(name, findings, model, strict) for name, findings in groups.items()]
+    return TestSuite(path, cases, package=printable(model["budget"]), file=path,
+                     properties=_properties(model))
+
+
+def _case(name: str, findings: list[Record], model: Record, strict: bool) -> TestCase:
+    """One checked rule: a failure per finding that fails the gate, other warnings in system-out."""
+    case = TestCase(name, classname=f"edgegate.{findings[0]['rule']}", file=printable(model["model"]),
+                    allow_multiple_subelements=True)
+    warnings = []
+    for finding in findings:
+        if fails(finding, strict):
+            case.add_failure_info(message=printable(finding["message"]), output=_detail(finding, model),
+                                  failure_type=finding["severity"])
+        elif not finding["passed"]:
+            warnings.append(f"warning: {printable(finding['message'])}")
+    if warnings:
+        case.stdout = "\n".join(warnings)
+    return case
+
+
+def _detail(finding: Record, model: Record) -> str:
+    """The failure's text: value, limit and excess (or the node), advice and top layers."""
+    lines = []
+    if has_limit(finding):
+        unit = finding["unit"] or ""
+        bound = finding["bound"]
+        lines += [f"value: {quantity(finding, 'value')} ({finding['value']} {unit})".rstrip(),
+                  f"limit: {bound} {quantity(finding, 'limit')} ({finding['limit']} {unit})".rstrip(),
+                  room(finding)]
+    if finding["node"]:
+        lines.append(f"node: {printable(finding['node'])}")
+    if finding["advice"]:
+        lines.append(f"advice: {printable(finding['advice'])}")
+    layers = top_layers(model, finding)
+    if layers:
+        lines.append(f"top layers: {layers}")
+    return "\n".join(line for line in lines if line) or printable(finding["message"])
+
+
+def _properties(model: Record) -> dict[str, str]:
+    """Budget, settings and metrics as JUnit properties (names as in the JSON records)."""
+    properties = {"budget": printable(model["budget"])}
+    for key, value in model["settings"].items():
+        if value not in (None, {}, ""):
+            properties[f"settings.{key}"] = printable(_setting(value))
+    properties.update((metric, repr(value)) for metric, value in model["metrics"].items())
+    return properties
+
+
+def _setting(value: Any) -> str:
+    """A setting as text: ``batch=1, height=320`` for a mapping, ``1x3x8x8`` for a shape."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}={_setting(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return "x".join(map(str, value))
+    return str(value)

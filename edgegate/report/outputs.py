@@ -1,0 +1,88 @@
+"""Where a check run's reports go: ``--format NAME[:PATH]`` (repeatable; ``auto`` is github
+under GitHub Actions, else text), ``--junit-xml``/``--json``/``--sarif PATH``, and the GitHub
+step summary (``--github-summary PATH``, or ``$GITHUB_STEP_SUMMARY`` whenever the github
+format writes to standard output). Exactly one report goes to standard output: ``auto``
+unless a ``--format`` without a path names another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence, TextIO
+
+from edgegate.errors import UsageError
+from edgegate.report import REPORTERS, resolve
+from edgegate.report.markdown import SUMMARY_BYTES
+from edgegate.report.markdown import write as write_summary
+from edgegate.report.records import Record
+
+FORMATS = ("auto", *REPORTERS)
+
+_OPTION = {"junit": "junit-xml", "json": "json", "sarif": "sarif"}
+"""The option that writes each of these formats to a file."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One report: its format, its file (None: standard output), and the option that asked."""
+
+    format: str
+    path: str | None
+    option: str
+    append: bool = False
+
+
+def plan(formats: Sequence[str], files: Mapping[str, str | None], summary: str | None,
+         environ: Mapping[str, str]) -> list[Output]:
+    """Every report this run writes. ``files`` maps a format (junit, json, sarif) to the path
+    its option gave; UsageError for an unknown format or two reports on standard output."""
+    outputs = [_parse(spec, environ) for spec in formats]
+    if all(output.path is not None for output in outputs):
+        outputs.insert(0, _parse("auto", environ))  # standard output always gets a report
+    outputs += [Output(name, path, f"--{_OPTION[name]}") for name, path in files.items() if path is not None]
+    if sum(output.path is None for output in outputs) > 1:
+        raise UsageError("--format: only one report can go to standard output; give the others a"
+                         " file (--format NAME:PATH)")
+    github_on_stdout = any(o.format == "github" and o.path is None for o in outputs)
+    if summary is None and github_on_stdout and environ.get("GITHUB_STEP_SUMMARY"):
+        outputs.append(Output("markdown", environ["GITHUB_STEP_SUMMARY"], "$GITHUB_STEP_SUMMARY", True))
+    elif summary is not None:
+        outputs.append(Output("markdown", summary, "--github-summary", True))
+    return outputs
+
+
+def _parse(spec: str, environ: Mapping[str, str]) -> Output:
+    """``NAME`` or ``NAME:PATH`` as an Output (``auto`` resolved)."""
+    name, colon, path = spec.partition(":")
+    if name not in FORMATS:
+        raise UsageError(f"--format: unknown format '{name}' (choose from {', '.join(sorted(FORMATS))})")
+    if colon and not path:
+        raise UsageError(f"--format: '{spec}' names no file after the colon")
+    return Output(resolve(name, environ), path or None, "--format")
+
+
+def write_all(outputs: Sequence[Output], records: Record, stdout: TextIO) -> None:
+    """Write every report; UsageError naming the option when a file cannot be written."""
+    for output in outputs:
+        if output.path is None:
+            REPORTERS[output.format].write(records, stdout)
+            continue
+        try:
+            _write_file(output, records)
+        except OSError as error:
+            raise UsageError(f"{output.option}: cannot write '{output.path}': {error.strerror}") from None
+
+
+def _write_file(output: Output, records: Record) -> None:
+    """Write one report to its file (parents created); the step summary is appended to, within
+    what is left of GitHub's 1 MiB."""
+    path = Path(output.path or "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if output.append:
+        used = path.stat().st_size if path.exists() else 0
+        with path.open("a", encoding="utf-8") as out:
+            write_summary(records, out, limit=max(SUMMARY_BYTES - used, 0))
+        return
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        REPORTERS[output.format].write(records, out)

@@ -1,0 +1,102 @@
+"""Facts every reporter derives from the versioned JSON document of a check run
+(``RunResult.as_records()``), computed one way: which findings fail the gate, a check's stable
+name, and a finding's numbers as words. Reporters read records only, so ``edgegate merge``-style
+tools can render a document read back from JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from edgegate.units import format_quantity
+
+Record = Mapping[str, Any]
+
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: control characters and line separators shown as escapes.
+
+    Model paths, node names and policy messages come from files a pull request controls; a
+    newline in one must never start a new line in a log. A file name that is not UTF-8 keeps
+    its odd bytes as backslash escapes.
+    """
+    return text.translate(_CONTROL).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def fails(finding: Record, strict: bool) -> bool:
+    """True when ``finding`` fails the gate (a warning only under ``strict``)."""
+    return not finding["passed"] and (finding["severity"] == "error" or strict)
+
+
+def level(finding: Record, strict: bool) -> str:
+    """``error`` for a finding that fails the gate, ``warning`` for one that only warns."""
+    return "error" if fails(finding, strict) else "warning"
+
+
+def status(finding: Record, strict: bool) -> str:
+    """``pass``, ``FAIL`` (fails the gate) or ``warn`` (a warning that does not)."""
+    if finding["passed"]:
+        return "pass"
+    return "FAIL" if fails(finding, strict) else "warn"
+
+
+def check_name(finding: Record) -> str:
+    """A check's stable name: ``flops max`` for a limit, the rule id (``ops``) otherwise."""
+    if finding["rule"] == "limits" and finding["metric"]:
+        return f"{finding['metric']} {finding['bound']}"
+    return str(finding["rule"])
+
+
+def rule_id(finding: Record) -> str:
+    """The rule a finding reports under: ``limits/flops`` for a limit, else the rule id."""
+    if finding["rule"] == "limits" and finding["metric"]:
+        return f"limits/{finding['metric']}"
+    return str(finding["rule"])
+
+
+def label(model: Record) -> str:
+    """``models/m.onnx [budget edge]``: one model under one budget, as every report names it."""
+    return f"{model['model']} [budget {model['budget']}]"
+
+
+def quantity(finding: Record, key: str) -> str:
+    """``finding[key]`` (value or limit) with its unit, e.g. ``11.6 MFLOP``."""
+    return format_quantity(finding[key], finding["unit"] or "")
+
+
+def room(finding: Record) -> str:
+    """``headroom 65.6%`` or ``excess 131.3%``; '' without a numeric limit."""
+    headroom = finding["headroom_percent"]
+    if headroom is None:
+        return ""
+    return f"headroom {headroom:.1f}%" if headroom >= 0 else f"excess {-headroom:.1f}%"
+
+
+def one_line(finding: Record) -> str:
+    """``flops 11.6 MFLOP exceeds max 5 MFLOP (excess 131.3%): advice``, printable."""
+    line = printable(finding["message"])
+    if room(finding):
+        line += f" ({room(finding)})"
+    if finding["advice"]:
+        line += f": {printable(finding['advice'])}"
+    return line
+
+
+def has_limit(finding: Record) -> bool:
+    """True for a metric checked against a numeric limit (value, limit and bound known)."""
+    return finding["rule"] == "limits" and finding["value"] is not None and finding["limit"] is not None
+
+
+def failing(model: Record) -> Iterator[Record]:
+    """The findings of ``model`` that did not pass (gate failures and warnings)."""
+    return (finding for finding in model["findings"] if not finding["passed"])
+
+
+def top_layers(model: Record, finding: Record) -> str:
+    """``conv1 9.47 MFLOP (82%), ...``: the layers behind a failing metric; '' when none."""
+    layers = model["contributors"].get(finding["metric"] or "", ()) if not finding["passed"] else ()
+    return ", ".join(f"{printable(c['layer'])} {format_quantity(c['value'], c['unit'])} ({c['share']:.0%})"
+                     for c in layers)

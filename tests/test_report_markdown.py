@@ -1,0 +1,65 @@
+"""The markdown job summary: model data escaped so it renders as text, and GitHub's 1 MiB
+per-step limit kept with a note."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.report import markdown
+from report_fixture import records
+
+
+def _summary(document, limit: int = markdown.SUMMARY_BYTES) -> str:
+    out = io.StringIO()
+    markdown.write(document, out, limit=limit)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("raw", "cell"), [
+    ("a|b", "a\\|b"),
+    ("![x](http://e/p.png)", "\\!\\[x\\]\\(http://e/p\\.png\\)"),
+    ("<img src=x>", "\\<img src=x\\>"),
+    ("two\nlines", "two\\\\nlines"),  # the newline shown as \n (its backslash escaped)
+    ("`code` *b* _i_", "\\`code\\` \\*b\\* \\_i\\_"),
+])
+def test_cells_escape_markdown(raw, cell):
+    assert markdown.cell(raw) == cell
+
+
+def test_hostile_data_renders_as_text():
+    text = _summary(records())
+    # every "<" and "[" of model data is backslash-escaped: no image, no HTML tag
+    assert not re.search(r"(?<!\\)(<img|!\[|\]\()", text) and "\n::" not in text
+    assert text.count("\n") == 22  # every row is one line: 22 lines in the golden summary
+
+
+def _many(findings: int) -> dict:
+    bad = tuple(Finding("ops", "error", False, "m.onnx", f"op Op{i:05d} is forbidden")
+                for i in range(findings))
+    return RunResult("p.yaml", (ModelResult("m.onnx", "b", bad),)).as_records()
+
+
+def test_a_huge_run_stays_under_one_mebibyte_with_a_note():
+    # 20000 failing checks at ~60 bytes a row is ~1.2 MB of rows: some must be dropped
+    text = _summary(_many(20000))
+    size = len(text.encode("utf-8"))
+    assert markdown.SUMMARY_BYTES - 4096 < size <= markdown.SUMMARY_BYTES
+    shown = text.count("is forbidden")
+    # every row of the checks table is either shown or counted in the note, plus the models row
+    assert text.rstrip().endswith(f"_{20000 - shown + 1} more table rows not shown: GitHub limits a step"
+                                  " summary to 1 MiB. The JSON and JUnit reports have every check._")
+
+
+def test_rows_are_dropped_whole():
+    text = _summary(_many(50), limit=1500)
+    assert len(text.encode("utf-8")) <= 1500
+    assert all(line.endswith("|") for line in text.splitlines() if line.startswith("| m.onnx"))
+
+
+def test_nothing_but_the_note_fits():
+    # a budget smaller than the headline writes nothing at all
+    assert _summary(_many(3), limit=100) == ""
