@@ -214,3 +214,16 @@ budgets:
         "  target: raspberry-pi-5 at fp32: peak 154 GFLOP/s, DRAM 17.1 GB/s, ridge point 9.00"
         " FLOP/B; compute-bound; intermediates kept in 2 MiB on chip when they fit, weights"
         " streamed from DRAM")
+
+
+def test_init_anchors_a_root_model_glob(tmp_path, monkeypatch, capsys):
+    # a model at the root and a heavier one with the same name below: the root budget's glob
+    # must not select the deeper file (a glob without '/' would match at any depth)
+    monkeypatch.chdir(tmp_path)
+    save(conv_relu(3, 8, 16), tmp_path / "net.onnx")
+    save(conv_relu(8, 32, 32), tmp_path / "sub" / "net.onnx")
+    assert main(["init"]) == 0
+    assert 'include: ["/net.onnx"]' in (tmp_path / "edgegate.yaml").read_text()
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "2 model checks: 2 passed" in capsys.readouterr().out

@@ -95,6 +95,10 @@ def test_repo_root_is_the_nearest_git_directory(tmp_path):
     ("models/a.onnx", "models/[!ab].onnx", False),
     ("models/a+b.onnx", "models/a+b.onnx", True),  # regex characters are literal
     ("models/a.onnx", "models/**", True),
+    ("net.onnx", "/net.onnx", True),  # a leading '/' anchors at the root, as in .gitignore
+    ("sub/net.onnx", "/net.onnx", False),
+    ("models/a.onnx", "./models/*.onnx", True),  # so does './'
+    ("x/models/a.onnx", "./models/*.onnx", False),
 ])
 def test_glob_matching(path, pattern, selected):
     assert matches(path, [pattern]) is selected

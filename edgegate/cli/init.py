@@ -138,6 +138,6 @@ def render(settings: dict[str, Any], budgets: dict[str, tuple[str, dict[str, str
         "budgets:",
     ]
     for name, (relative, limits) in budgets.items():
-        lines += [f"  {json.dumps(name)}:", f"    include: [{json.dumps(relative)}]", "    limits:"]
+        lines += [f"  {json.dumps(name)}:", f"    include: [{json.dumps(relative if '/' in relative else '/' + relative)}]", "    limits:"]
         lines += [f"      {metric}: {{{bound}}}" for metric, bound in limits.items()]
     return "\n".join(lines) + "\n"

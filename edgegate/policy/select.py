@@ -1,8 +1,9 @@
 """Which models a budget applies to: include/exclude globs over paths relative to the repo root.
 
 Globs use ``/`` as separator: ``*`` and ``?`` stay within one path segment, ``**`` spans any
-number of directories (``models/**/*.onnx``), ``[abc]`` is a character class. A glob without
-a ``/`` matches the file name at any depth (``*.onnx``), as in .gitignore.
+number of directories (``models/**/*.onnx``), ``[abc]`` is a character class. As in
+.gitignore, a glob without a ``/`` matches the file name at any depth (``*.onnx``), and a
+leading ``/`` (or ``./``) anchors a glob at the repo root (``/net.onnx`` is only the top one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from edgegate.policy.model import Budget
 @functools.lru_cache(maxsize=256)
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """The compiled regular expression that matches the relative paths ``pattern`` selects."""
-    if "/" not in pattern:
+    if pattern.startswith(("/", "./")):
+        pattern = pattern[pattern.index("/") + 1 :]
+    elif "/" not in pattern:
         pattern = "**/" + pattern
     parts = []
     index = 0
