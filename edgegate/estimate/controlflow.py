@@ -65,9 +65,22 @@ def _loop_body_scope(node: ActiveNode, scope: Scope) -> Scope:
     return inner
 
 
+def _trips(value: float | int | None, what: str) -> tuple[int, str]:
+    """A repeat count as a non-negative int, or 0 and the reason it cannot be one."""
+    if value is None:
+        return 0, f"{what} is not a constant"
+    if not np.isfinite(value) or value < 0 or value != int(value):
+        return 0, f"{what} {value:g} is not a count"
+    return int(value), ""
+
+
 def _choose(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost | None, int, str]:
     """The subgraph cost to charge, the times it runs, or the reason it cannot be costed."""
     info = node.info
+    wanted = ("then_branch", "else_branch") if info.op_type == "If" else ("body",)
+    missing = [name for name in wanted if not isinstance(info.attrs.get(name), onnx.GraphProto)]
+    if missing:
+        return None, 0, f"{info.op_type} node has no '{missing[0]}' graph"
     if info.op_type == "If":
         condition = _scalar(info.input(0))
         branches = ("then_branch", "else_branch")
@@ -79,14 +92,14 @@ def _choose(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubC
             return None, 0, "If branches' shapes cannot be inferred"
         return (other if other.flops > then.flops else then), 1, ""
     if info.op_type == "Loop":
-        trips = _scalar(info.input(0))
-        if trips is None:
-            return None, 0, "Loop trip count is not a constant"
-        return cost_graph(info.attrs["body"], _loop_body_scope(node, scope)), int(trips), ""
+        trips, reason = _trips(_scalar(info.input(0)), "Loop trip count")
+        if reason:
+            return None, 0, reason
+        return cost_graph(info.attrs["body"], _loop_body_scope(node, scope)), trips, ""
     count = int(info.attr("num_scan_inputs", 0))
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
     axes = info.attr("scan_input_axes", (0,) * count)
-    if not scanned or not scanned[0].known:
+    if not scanned or not scanned[0].known or not scanned[0].rank or not axes:
         return None, 0, "Scan input shapes are unknown"
     trips = scanned[0].shape[axes[0] % scanned[0].rank]
     return cost_graph(info.attrs["body"], scope), int(trips), ""

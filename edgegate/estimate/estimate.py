@@ -164,9 +164,9 @@ def estimate_model(
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
         inferred, analyzed = infer_and_analyze(model, dims or {}, lookup_with(custom_costs or {}))
+        graph = cost_graph(analyzed, precision, fusion)
     except EdgegateError as error:
         raise type(error)(error.message, path or error.path) from None
-    graph = cost_graph(analyzed, precision, fusion)
     return Estimate(
         model=path or "<model>",
         settings=Settings(

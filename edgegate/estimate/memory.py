@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from edgegate.cost.dtypes import tensor_bytes
+from edgegate.cost.dtypes import ELEMENT_BITS, VARIABLE_SIZE, tensor_bytes
 from edgegate.cost.types import TensorInfo
+from edgegate.errors import ModelError
 from edgegate.estimate.result import Layer
 
 
@@ -24,9 +25,15 @@ def resolve(name: str, aliases: Mapping[str, str]) -> str:
 
 
 def size_in_bytes(tensor: TensorInfo | None, precision: str) -> int:
-    """Bytes of an activation or constant at ``precision``; 0 when its shape is unknown."""
-    if tensor is None or tensor.shape is None or not tensor.dtype:
+    """Bytes of an activation or constant at ``precision``.
+
+    0 when its shape or dtype is unknown or its elements have no fixed size (strings); a
+    dtype number that ONNX does not define is a ModelError.
+    """
+    if tensor is None or tensor.shape is None or not tensor.dtype or tensor.dtype in VARIABLE_SIZE:
         return 0
+    if tensor.dtype not in ELEMENT_BITS:
+        raise ModelError(f"tensor '{tensor.name}' has data type {tensor.dtype}, which ONNX does not define")
     return tensor_bytes(tensor.numel, tensor.dtype, precision)
 
 

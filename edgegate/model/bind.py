@@ -15,6 +15,9 @@ import onnx
 from onnx import numpy_helper
 
 from edgegate.errors import BindingError
+from edgegate.model.tensors import MAX_ELEMENTS
+
+TOO_BIG = "more than 64-bit sizes can count (2^63 - 1)"
 
 
 def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
@@ -24,12 +27,16 @@ def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
 
 
 def _dim_label(dim: onnx.TensorShapeProto.Dimension, index: int) -> str:
-    return f"dimension {index} ('{dim.dim_param}')" if dim.dim_param else f"dimension {index}"
+    if dim.dim_param:
+        return f"dimension {index} ('{dim.dim_param}') is unbound"
+    if dim.HasField("dim_value"):
+        return f"dimension {index} is {dim.dim_value} in the model, not a size"
+    return f"dimension {index} is unbound"
 
 
 def _hint(value: onnx.ValueInfoProto, index: int, dim: onnx.TensorShapeProto.Dimension) -> str:
     dims = value.type.tensor_type.shape.dim
-    example = "x".join(d.dim_param or str(d.dim_value) if d.dim_value else "N" for d in dims)
+    example = "x".join(str(d.dim_value) if d.dim_value > 0 else "N" for d in dims)
     by_name = f"--dim {dim.dim_param}=N or " if dim.dim_param else ""
     return f"bind it with {by_name}--input-shape {value.name}={example}"
 
@@ -43,7 +50,9 @@ def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int], source: str) 
     for index, size in enumerate(shape):
         if size <= 0:
             raise BindingError(f"{source}: input '{value.name}' dimension {index} must be > 0")
-        if index < len(dims) and dims[index].dim_value and dims[index].dim_value != size:
+        if size > MAX_ELEMENTS:
+            raise BindingError(f"{source}: input '{value.name}' dimension {index} is {size}, {TOO_BIG}")
+        if index < len(dims) and dims[index].dim_value > 0 and dims[index].dim_value != size:
             raise BindingError(
                 f"{source}: input '{value.name}' dimension {index} is fixed at "
                 f"{dims[index].dim_value} in the model, got {size}"
@@ -66,6 +75,8 @@ def bind_inputs(
     for name, size in dims.items():
         if size <= 0:
             raise BindingError(f"dimension '{name}' must be bound to a value > 0, got {size}")
+        if size > MAX_ELEMENTS:
+            raise BindingError(f"dimension '{name}' is bound to {size}, {TOO_BIG}")
     for value in inputs.values():
         if not value.type.HasField("tensor_type"):
             continue
@@ -88,10 +99,7 @@ def bind_inputs(
             if dim.dim_param and dim.dim_param in dims:
                 dim.dim_value = int(dims[dim.dim_param])
                 continue
-            raise BindingError(
-                f"input '{value.name}' {_dim_label(dim, index)} is unbound: "
-                + _hint(value, index, dim)
-            )
+            raise BindingError(f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim))
     for name, number in (input_values or {}).items():
         _make_constant(model, inputs[name], number)
 

@@ -27,10 +27,29 @@ def _axes(attrs: Mapping[str, Any], values: Values, index: int) -> list[int] | N
     return None
 
 
+def _exactly(function: Callable[..., Any], arrays: Sequence[Any], **kwargs: Any) -> np.ndarray:
+    """``function`` over ``arrays``; integers are computed as Python ints and narrowed back.
+
+    numpy wraps int64 overflow silently; narrowing raises OverflowError instead, so a shape
+    computed from absurd dimensions is left unfolded rather than folded to a wrapped value.
+    """
+    values = [np.asarray(a) for a in arrays]
+    if not all(np.issubdtype(a.dtype, np.integer) for a in values):
+        return np.asarray(function(*values, **kwargs))
+    exact = np.asarray(function(*[a.astype(object) for a in values], **kwargs))
+    return exact.astype(np.result_type(*values))
+
+
+def _truncated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer division rounding toward zero, as ONNX Div does on integers."""
+    quotient = abs(a) // abs(b)
+    return np.where((a < 0) ^ (b < 0), -quotient, quotient)
+
+
 def _div(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     a, b = np.asarray(v[0]), np.asarray(v[1])
     if np.issubdtype(a.dtype, np.integer):
-        return [np.trunc(a / b).astype(a.dtype)]
+        return [_exactly(_truncated, [a, b])]
     return [(a / b).astype(a.dtype)]
 
 
@@ -103,7 +122,7 @@ def _reduce(function: Callable[..., np.ndarray]) -> Evaluator:
         data = np.asarray(v[0])
         if axes is None and attrs.get("noop_with_empty_axes", 0):
             return [data]
-        return [np.asarray(function(data, axis=tuple(axes) if axes else None, keepdims=keep))]
+        return [_exactly(function, [data], axis=tuple(axes) if axes else None, keepdims=keep)]
 
     return evaluate
 
@@ -116,11 +135,16 @@ def _binary(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluat
     return lambda attrs, v: [np.asarray(function(np.asarray(v[0]), np.asarray(v[1])))]
 
 
+def _arithmetic(function: Callable[..., np.ndarray]) -> Evaluator:
+    """An integer-exact unary or binary arithmetic op (see :func:`_exactly`)."""
+    return lambda attrs, v: [_exactly(function, v)]
+
+
 def _variadic(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Evaluator:
     def evaluate(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
         result = np.asarray(v[0])
         for other in v[1:]:
-            result = function(result, np.asarray(other))
+            result = _exactly(function, [result, other])
         return [np.asarray(result)]
 
     return evaluate
@@ -143,8 +167,8 @@ def _expand(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
 
 
 EVALUATORS: dict[str, Evaluator] = {
-    "Abs": _unary(np.abs),
-    "Add": _binary(np.add),
+    "Abs": _arithmetic(np.abs),
+    "Add": _arithmetic(np.add),
     "And": _binary(np.logical_and),
     "Cast": _cast,
     "Ceil": _unary(np.ceil),
@@ -167,8 +191,8 @@ EVALUATORS: dict[str, Evaluator] = {
     "Max": _variadic(np.maximum),
     "Min": _variadic(np.minimum),
     "Mod": _mod,
-    "Mul": _binary(np.multiply),
-    "Neg": _unary(np.negative),
+    "Mul": _arithmetic(np.multiply),
+    "Neg": _arithmetic(np.negative),
     "Not": _unary(np.logical_not),
     "Or": _binary(np.logical_or),
     "Range": _range,
@@ -181,7 +205,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "Slice": _slice,
     "Sqrt": _unary(np.sqrt),
     "Squeeze": _squeeze,
-    "Sub": _binary(np.subtract),
+    "Sub": _arithmetic(np.subtract),
     "Tile": lambda a, v: [np.tile(np.asarray(v[0]), [int(r) for r in v[1]])],
     "Transpose": lambda a, v: [np.transpose(np.asarray(v[0]), a.get("perm"))],
     "Unsqueeze": _unsqueeze,

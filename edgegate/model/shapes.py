@@ -1,7 +1,8 @@
 """Shape inference that finishes what onnx's own stops short of.
 
 Declared shapes that exporters leave stale are cleared, onnx's inference runs with data
-propagation, and where tensors stay unknown the constant shape arithmetic is evaluated
+propagation (seeing through onnxruntime's contrib ops by stand-ins, edgegate.model.proxies),
+and where tensors stay unknown the constant shape arithmetic is evaluated
 (edgegate.model.fold), injected as initializers, and inference runs again.
 """
 
@@ -15,6 +16,8 @@ from onnx import numpy_helper, shape_inference
 from edgegate.errors import ModelError
 from edgegate.cost.registry import lookup
 from edgegate.model.graph import AnalyzedGraph, Lookup, analyze_graph, fold_graph, subgraphs
+from edgegate.model.proxies import ranks_of, restore, with_proxies
+from edgegate.model.tensors import checked_shape, value_shape
 
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 
@@ -49,12 +52,37 @@ def clear_stale_shapes(graph: onnx.GraphProto, dims: Mapping[str, int]) -> None:
             clear_stale_shapes(sub, dims)
 
 
-def _infer(model: onnx.ModelProto) -> onnx.ModelProto:
+def check_sizes(graph: onnx.GraphProto) -> None:
+    """ModelError when an input or initializer is too big for 64-bit sizes.
+
+    Checked before onnx's shape inference, whose int64 arithmetic would wrap around on them.
+    """
+    for value in graph.input:
+        value_shape(value)
+    for tensor in graph.initializer:
+        checked_shape(tensor.name, tuple(tensor.dims))
+
+
+def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.ModelProto, int]:
+    """onnx's inference, seeing through contrib ops by their stand-ins (edgegate.model.proxies).
+
+    Returns the inferred model (with ``model``'s own nodes) and how many contrib outputs the
+    stand-ins covered.
+    """
+    proxied, covered = with_proxies(model, ranks)
     try:
-        return shape_inference.infer_shapes(model, data_prop=True)
-    except (shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError) as error:
+        inferred = shape_inference.infer_shapes(proxied or model, data_prop=True)
+    except (
+        shape_inference.InferenceError,
+        onnx.checker.ValidationError,
+        RuntimeError,
+        ValueError,
+    ) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"shape inference failed: {first}") from None
+    if proxied is not None:
+        restore(inferred, model)
+    return inferred, covered
 
 
 def _inject(model: onnx.ModelProto, folded: dict) -> bool:
@@ -83,9 +111,16 @@ def infer_and_analyze(
     complete or folding makes no progress. ``model`` must have bound inputs; it is modified
     in place (stale shapes cleared, folded nodes replaced by initializers).
     """
+    check_sizes(model.graph)
     clear_stale_shapes(model.graph, dims)
+    ranks = ranks_of(model.graph)
     while True:
-        inferred = _infer(model)
+        inferred, covered = _infer(model, ranks)
         folding = fold_graph(inferred.graph, find=find)
-        if folding.shapes_known or not _inject(model, folding.folded):
-            return inferred, analyze_graph(inferred.graph, folding=folding)
+        if folding.shapes_known:
+            break
+        ranks = ranks_of(inferred.graph)
+        injected = _inject(model, folding.folded)
+        if not injected and with_proxies(model, ranks)[1] <= covered:
+            break
+    return inferred, analyze_graph(inferred.graph, folding=folding)

@@ -10,7 +10,11 @@ import onnx
 from onnx import helper, numpy_helper
 
 from edgegate.cost.types import TensorInfo
+from edgegate.errors import ModelError
 from edgegate.model.fold import MAX_FOLD_ELEMENTS
+
+MAX_ELEMENTS = 2**63 - 1
+"""The most elements a tensor may have: ONNX counts sizes in signed 64-bit integers."""
 
 _PAYLOAD_FIELDS = (
     "raw_data",
@@ -23,20 +27,40 @@ _PAYLOAD_FIELDS = (
 )
 
 
+def checked_shape(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape``, or a ModelError when a dimension is negative or the element count overflows
+    64-bit sizes: such a tensor cannot exist, and onnx's own shape arithmetic would wrap
+    around on it, so the estimate refuses it rather than report wrapped totals.
+    """
+    if any(d < 0 for d in shape):
+        raise ModelError(f"tensor '{name}' has a negative dimension {list(shape)}")
+    numel = math.prod(shape)
+    if numel > MAX_ELEMENTS:
+        shown = "x".join(str(d) for d in shape)
+        raise ModelError(
+            f"tensor '{name}' of shape {shown} has {numel} elements, more than 64-bit sizes"
+            " can count (2^63 - 1): check the model's dimensions and bindings"
+        )
+    return shape
+
+
 def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
-    """The concrete shape of a value_info, or None when it has no shape or a non-concrete dim."""
+    """The concrete shape of a value_info, or None when it has no shape or a non-concrete dim.
+
+    Raises ModelError when the shape has more elements than 64-bit sizes can count.
+    """
     tensor_type = value.type.tensor_type
     if not tensor_type.HasField("shape"):
         return None
     fast = tuple(dim.dim_value for dim in tensor_type.shape.dim)
-    if all(fast):
-        return fast
+    if all(fast) and min(fast, default=1) > 0:
+        return checked_shape(value.name, fast)
     dims = []
     for dim in tensor_type.shape.dim:
         if not dim.HasField("dim_value") or dim.dim_value < 0:
             return None
         dims.append(dim.dim_value)
-    return tuple(dims)
+    return checked_shape(value.name, tuple(dims))
 
 
 def value_info(value: onnx.ValueInfoProto) -> TensorInfo:
@@ -54,7 +78,7 @@ def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
         return None
     try:
         return numpy_helper.to_array(tensor)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, KeyError):
         return None
 
 
@@ -62,7 +86,7 @@ def constant_info(tensor: onnx.TensorProto, name: str | None = None) -> TensorIn
     """TensorInfo of an initializer or Constant tensor, with its value when small."""
     return TensorInfo(
         name or tensor.name,
-        tuple(int(d) for d in tensor.dims),
+        checked_shape(name or tensor.name, tuple(int(d) for d in tensor.dims)),
         tensor.data_type,
         is_constant=True,
         value=tensor_value(tensor),

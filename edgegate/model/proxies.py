@@ -1,0 +1,317 @@
+"""Stand-ins that let onnx's shape inference see through onnxruntime's com.microsoft ops.
+
+onnx ships no schemas for the contrib ops that onnxruntime's quantizer and transformer
+optimizer emit (Attention, SkipLayerNormalization, QLinearAdd...), so its inference stops at
+them and every tensor after them stays unknown. For inference only, each such node is
+replaced by standard nodes whose outputs have the same names, shapes and dtypes; the shapes
+inferred through them are then read back onto the real graph, which keeps its own nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+CONTRIB = "com.microsoft"
+PREFIX = "__edgegate_proxy_"
+
+
+@dataclass
+class Context:
+    """What a stand-in may use: stored tensors' dtypes and shapes, known ranks, fresh names."""
+
+    dtypes: dict[str, int]
+    shapes: dict[str, tuple[int, ...]]
+    ranks: Mapping[str, int]
+    opset: int
+    inputs: list[onnx.ValueInfoProto] = field(default_factory=list)
+    constants: list[onnx.TensorProto] = field(default_factory=list)
+    count: int = 0
+
+    def fresh(self) -> str:
+        """A new tensor name no model uses."""
+        self.count += 1
+        return f"{PREFIX}{self.count}"
+
+    def declared(self, dtype: int, shape: Sequence[int]) -> str:
+        """A fresh graph input of ``shape``: a weight-free operand that fixes a result's shape."""
+        name = self.fresh()
+        self.inputs.append(helper.make_tensor_value_info(name, dtype, list(shape)))
+        return name
+
+    def ints(self, values: Sequence[int]) -> str:
+        """A fresh int64 constant (a Reshape shape)."""
+        name = self.fresh()
+        self.constants.append(numpy_helper.from_array(np.asarray(values, np.int64), name))
+        return name
+
+
+Proxy = Callable[[onnx.NodeProto, Context], "list[onnx.NodeProto] | None"]
+
+
+def _at(node: onnx.NodeProto, index: int) -> str:
+    """The node's index-th input name ('' when absent)."""
+    return node.input[index] if index < len(node.input) else ""
+
+
+def _attrs(node: onnx.NodeProto, names: Sequence[str]) -> dict[str, object]:
+    """The node's attributes among ``names``, as helper.make_node keyword arguments."""
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute if a.name in names}
+
+
+def _attr(node: onnx.NodeProto, name: str, default: object = None) -> object:
+    found = [a for a in node.attribute if a.name == name]
+    return helper.get_attribute_value(found[0]) if found else default
+
+
+def _same_as(*outputs: int) -> Proxy:
+    """Outputs ``outputs`` have input 0's shape and dtype (gelus, layer norms, QLinear unary)."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+        return [helper.make_node("Identity", [node.input[0]], [node.output[i]])
+                for i in outputs if i < len(node.output) and node.output[i]]
+
+    return build
+
+
+def _broadcast(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """QLinearAdd/QLinearMul: A (input 0) broadcast with B (input 3)."""
+    return [helper.make_node("Add", [node.input[0], _at(node, 3)], [node.output[0]])]
+
+
+def _cast(index: int, default: int) -> Proxy:
+    """(De)QuantizeLinear: input 0's shape, the dtype of input ``index`` (scale or zero point)."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+        dtype = ctx.dtypes.get(_at(node, index), default)
+        return [helper.make_node("Cast", [node.input[0]], [node.output[0]], to=dtype)]
+
+    return build
+
+
+def _then_cast(nodes: list[onnx.NodeProto], output: str, dtype: int, ctx: Context) -> list[onnx.NodeProto]:
+    """Rename the last node's output to a fresh tensor and cast it to ``dtype`` as ``output``."""
+    middle = ctx.fresh()
+    nodes[-1].output[0] = middle
+    return [*nodes, helper.make_node("Cast", [middle], [output], to=dtype)]
+
+
+def _matmul(dtype_from: int | None = None) -> Proxy:
+    """A MatMul of inputs 0 and 1, cast to the dtype of input ``dtype_from`` when given."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+        if _attr(node, "transBatchA", 0) or _attr(node, "transBatchB", 0):
+            return None
+        operands = []
+        nodes = []
+        for index, flag in ((0, "transA"), (1, "transB")):
+            name = node.input[index]
+            if _attr(node, flag, 0):
+                rank = ctx.ranks.get(name)
+                if rank is None or rank < 2:
+                    return None
+                perm = [*range(rank - 2), rank - 1, rank - 2]
+                nodes.append(helper.make_node("Transpose", [name], [ctx.fresh()], perm=perm))
+                name = nodes[-1].output[0]
+            operands.append(name)
+        nodes.append(helper.make_node("MatMul", operands, [node.output[0]]))
+        if dtype_from is None:
+            return nodes
+        dtype = ctx.dtypes.get(_at(node, dtype_from), TensorProto.FLOAT)
+        return _then_cast(nodes, node.output[0], dtype, ctx)
+
+    return build
+
+
+def _gemm(a: int, b: int, c: int | None) -> Proxy:
+    """Gemm of inputs ``a`` and ``b`` (and C): FusedGemm, and QGemm (float out without y_scale)."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+        inputs = [node.input[a], _at(node, b)] + ([_at(node, c)] if c is not None and _at(node, c) else [])
+        gemm = helper.make_node("Gemm", inputs, [node.output[0]], **_attrs(node, ("transA", "transB")))
+        if node.op_type != "QGemm":
+            return [gemm]
+        dtype = ctx.dtypes.get(_at(node, 8), TensorProto.UINT8) if _at(node, 7) else TensorProto.FLOAT
+        return _then_cast([gemm], node.output[0], dtype, ctx)
+
+    return build
+
+
+CONV_ATTRS = ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")
+POOL_ATTRS = ("auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides")
+
+
+def _standard(op_type: str, inputs: Sequence[int], names: Sequence[str]) -> Proxy:
+    """The standard op of the same meaning on ``inputs`` (NCHW only: channels_last is skipped)."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+        if _attr(node, "channels_last", 0):
+            return None
+        picked = [_at(node, i) for i in inputs]
+        while picked and not picked[-1]:
+            picked.pop()
+        return [helper.make_node(op_type, picked, [node.output[0]], **_attrs(node, names))]
+
+    return build
+
+
+def _concat(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """QLinearConcat(Y_scale, Y_zp, X1, s1, z1, X2, ...): Concat of X1, X2, ..."""
+    return [helper.make_node("Concat", list(node.input[2::3]), [node.output[0]], axis=_attr(node, "axis"))]
+
+
+def _attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """Attention: (B, S, Din) @ (Din, Dv): Dv from qkv_hidden_sizes or a third of the weights."""
+    weights = ctx.shapes.get(_at(node, 1))
+    if weights is None or len(weights) != 2:
+        return None
+    sizes = _attr(node, "qkv_hidden_sizes") or [weights[1] // 3] * 3
+    operand = ctx.declared(ctx.dtypes[node.input[1]], (weights[0], sizes[2]))
+    return [helper.make_node("MatMul", [node.input[0], operand], [node.output[0]])]
+
+
+def _multi_head_attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """MultiHeadAttention: (B, S, Dv), from the ranks of query, key and value."""
+    if ctx.opset < 12:
+        return None
+    query, key, value = node.input[0], _at(node, 1), _at(node, 2)
+    if not key:
+        equation, operands = "bsnth->bsnh", [query]
+    elif not value:
+        equation, operands = "bsd,blnth->bsnh", [query, key]
+    elif ctx.ranks.get(value) == 3:
+        equation, operands = "bsd,blv->bsv", [query, value]
+    elif ctx.ranks.get(value) == 4:
+        equation, operands = "bsd,bnlh->bsnh", [query, value]
+    else:
+        return None
+    if equation.endswith("bsv"):
+        return [helper.make_node("Einsum", operands, [node.output[0]], equation=equation)]
+    heads = helper.make_node("Einsum", operands, [ctx.fresh()], equation=equation)
+    merged = helper.make_node("Reshape", [heads.output[0], ctx.ints([0, 0, -1])], [node.output[0]])
+    return [heads, merged]
+
+
+def _embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """EmbedLayerNormalization: (B, S, hidden) as a word-embedding gather; mask_index (B,)."""
+    nodes = [helper.make_node("Gather", [node.input[2], node.input[0]], [node.output[0]])]
+    if len(node.output) > 1 and node.output[1]:
+        picked = helper.make_node("ArgMax", [node.input[0]], [ctx.fresh()], axis=1, keepdims=0)
+        nodes += [picked, helper.make_node("Cast", [picked.output[0]], [node.output[1]], to=TensorProto.INT32)]
+    if len(node.output) > 2 and node.output[2]:
+        nodes.append(helper.make_node("Identity", [node.output[0]], [node.output[2]]))
+    return nodes
+
+
+def _matmul_nbits(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """MatMulNBits: A (..., K) times a (K, N) weight given by the K and N attributes."""
+    k, n = _attr(node, "K"), _attr(node, "N")
+    if not k or not n:
+        return None
+    dtype = ctx.dtypes.get(_at(node, 2), TensorProto.FLOAT)
+    operand = ctx.declared(dtype, (int(k), int(n)))
+    return [helper.make_node("MatMul", [node.input[0], operand], [node.output[0]])]
+
+
+PROXIES: dict[str, Proxy] = {
+    "Attention": _attention,
+    "BiasAdd": _same_as(0),
+    "BiasGelu": _same_as(0),
+    "DequantizeLinear": _cast(1, TensorProto.FLOAT),
+    "DynamicQuantizeMatMul": _matmul(),
+    "EmbedLayerNormalization": _embed_layer_norm,
+    "FastGelu": _same_as(0),
+    "FusedConv": _standard("Conv", (0, 1, 2), CONV_ATTRS),
+    "FusedGemm": _gemm(0, 1, 2),
+    "FusedMatMul": _matmul(),
+    "Gelu": _same_as(0),
+    "LayerNormalization": _same_as(0),
+    "MatMulIntegerToFloat": _matmul(2),
+    "MatMulNBits": _matmul_nbits,
+    "MultiHeadAttention": _multi_head_attention,
+    "QGemm": _gemm(0, 3, None),
+    "QLinearAdd": _broadcast,
+    "QLinearAveragePool": _standard("AveragePool", (0,), POOL_ATTRS),
+    "QLinearConcat": _concat,
+    "QLinearConv": _standard("QLinearConv", range(9), CONV_ATTRS),
+    "QLinearGlobalAveragePool": _standard("GlobalAveragePool", (0,), ()),
+    "QLinearLeakyRelu": _same_as(0),
+    "QLinearMul": _broadcast,
+    "QLinearSigmoid": _same_as(0),
+    "QLinearSoftmax": _same_as(0),
+    "QuantizeLinear": _cast(2, TensorProto.UINT8),
+    "QuickGelu": _same_as(0),
+    "SimplifiedLayerNormalization": _same_as(0),
+    "SkipLayerNormalization": _same_as(0, 3),
+    "SkipSimplifiedLayerNormalization": _same_as(0, 3),
+}
+
+
+def _context(model: onnx.ModelProto, ranks: Mapping[str, int]) -> Context:
+    graph = model.graph
+    dtypes = {t.name: t.data_type for t in graph.initializer}
+    shapes = {t.name: tuple(t.dims) for t in graph.initializer}
+    for value in graph.input:
+        dtypes.setdefault(value.name, value.type.tensor_type.elem_type)
+    opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    return Context(dtypes, shapes, ranks, opset)
+
+
+def with_proxies(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.ModelProto | None, int]:
+    """A copy of ``model`` whose contrib nodes are replaced by stand-ins, and how many were.
+
+    ``ranks`` are tensor ranks already known (from an earlier inference). None when no node
+    has a stand-in.
+    """
+    ctx = _context(model, ranks)
+    nodes: list[onnx.NodeProto] = []
+    replaced: set[str] = set()
+    for node in model.graph.node:
+        proxy = PROXIES.get(node.op_type) if node.domain == CONTRIB else None
+        built = proxy(node, ctx) if proxy is not None and node.input else None
+        if built is None:
+            nodes.append(node)
+            continue
+        nodes.extend(built)
+        replaced.update(name for name in node.output if name)
+    if not replaced:
+        return None, 0
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    graph = copy.graph
+    del graph.node[:]
+    graph.node.extend(nodes)
+    graph.input.extend(ctx.inputs)
+    graph.initializer.extend(ctx.constants)
+    kept = [v for v in graph.value_info if v.name not in replaced]
+    del graph.value_info[:]
+    graph.value_info.extend(kept)
+    for value in graph.output:
+        if value.name in replaced and value.type.HasField("tensor_type"):
+            value.type.tensor_type.ClearField("shape")
+    return copy, len(replaced)
+
+
+def restore(inferred: onnx.ModelProto, model: onnx.ModelProto) -> None:
+    """Put ``model``'s own nodes back into ``inferred`` (run on its stand-ins) and drop theirs."""
+    graph = inferred.graph
+    del graph.node[:]
+    graph.node.extend(model.graph.node)
+    for field_name in ("input", "initializer", "value_info"):
+        items = getattr(graph, field_name)
+        kept = [item for item in items if not item.name.startswith(PREFIX)]
+        del items[:]
+        items.extend(kept)
+
+
+def ranks_of(graph: onnx.GraphProto) -> dict[str, int]:
+    """The rank of every tensor of ``graph`` whose shape is declared or inferred."""
+    ranks = {t.name: len(t.dims) for t in graph.initializer}
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        if value.type.tensor_type.HasField("shape"):
+            ranks[value.name] = len(value.type.tensor_type.shape.dim)
+    return ranks

@@ -1,0 +1,54 @@
+"""``edgegate ops`` keeps telling the truth about the registry and onnx's standard op list."""
+
+from __future__ import annotations
+
+import onnx.defs
+
+from edgegate.cli import main
+from edgegate.cli.ops import HANDLED, contrib_ops, standard_ops
+from edgegate.cost.registry import OPS
+
+
+def _standard_default_ops() -> set[str]:
+    return {s.name for s in onnx.defs.get_all_schemas_with_history() if s.domain == ""}
+
+
+def test_covered_standard_ops_are_exactly_the_registry_plus_the_handled_ones():
+    reported = {op.name for op in standard_ops() if op.domain == "ai.onnx" and op.covered}
+    default_keys = {key for key in OPS if "." not in key}
+    assert reported == default_keys | set(HANDLED)
+
+
+def test_every_registry_key_is_a_standard_op_or_listed_as_contrib():
+    # A misspelt registry key would match no node ever; it must show up somewhere.
+    assert {key for key in OPS if "." not in key} <= _standard_default_ops()
+    assert set(contrib_ops()) == {key for key in OPS if "." in key}
+    assert set(HANDLED) <= _standard_default_ops()
+
+
+def test_missing_lists_every_uncovered_standard_op_once(capsys):
+    assert main(["ops", "--missing"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = {(line.split()[0]) for line in lines if line.startswith("  ")}
+    uncovered = {op.name for op in standard_ops() if not op.covered}
+    assert listed == uncovered
+    # every listed op says why it is there; nothing covered leaks in
+    assert all("no formula" in line for line in lines if line.startswith("  "))
+    assert "Conv" not in listed and "NonMaxSuppression" not in listed
+
+
+def test_report_shows_opsets_and_domain_counts(capsys):
+    assert main(["ops"]) == 0
+    out = capsys.readouterr().out
+    ops = standard_ops()
+    for domain in ("ai.onnx", "ai.onnx.ml"):
+        mine = [op for op in ops if op.domain == domain]
+        covered = sum(op.covered for op in mine)
+        assert f"{domain} (opsets " in out and f"): {covered} of {len(mine)} ops costed" in out
+    # Conv is (re)defined at opsets 1, 11 and 22 in onnx's history
+    conv = next(op for op in ops if op.name == "Conv" and op.domain == "ai.onnx")
+    assert conv.opsets[:2] == (1, 11)
+    assert "  Conv " in out and "opsets " + ",".join(map(str, conv.opsets)) in out
+    assert "  If " in out and "control flow" in out
+    assert f"outside the ONNX standard: {len(contrib_ops())} ops costed" in out
+    assert "  com.microsoft.Attention  formula" in out
