@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from edgegate.report import REPORTERS
+from edgegate.report.registry import REPORTERS
 from report_fixture import records
 
 GOLDEN_NAMES = {"github": "github.txt", "json": "records.json", "junit": "junit.xml",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -34,7 +33,7 @@ class TensorInfo:
         """True when every dimension is a known non-negative integer."""
         return self.shape is not None
 
-    @cached_property
+    @property
     def numel(self) -> int:
         """Element count; raises Uncostable when the shape is unknown."""
         if self.shape is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping, Sequence, TextIO
 
 from edgegate.errors import UsageError
-from edgegate.report import REPORTERS, resolve
+from edgegate.report.registry import REPORTERS, resolve
 from edgegate.report.markdown import SUMMARY_BYTES
 from edgegate.report.markdown import write as write_summary
 from edgegate.report.records import Record
