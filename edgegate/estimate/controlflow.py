@@ -99,9 +99,10 @@ def _choose(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubC
     count = int(info.attr("num_scan_inputs", 0))
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
     axes = info.attr("scan_input_axes", (0,) * count)
-    if not scanned or not scanned[0].known or not scanned[0].rank or not axes:
+    shape = scanned[0].shape if scanned else None
+    if not shape or not axes:
         return None, 0, "Scan input shapes are unknown"
-    trips = scanned[0].shape[axes[0] % scanned[0].rank]
+    trips = shape[axes[0] % len(shape)]
     return cost_graph(info.attrs["body"], scope), int(trips), ""
 
 

@@ -14,7 +14,7 @@ from onnx import helper
 
 MAX_FOLD_ELEMENTS = 1 << 16
 
-Values = Sequence[np.ndarray | None]
+Values = Sequence[Any]
 Evaluator = Callable[[Mapping[str, Any], Values], list[np.ndarray]]
 
 
@@ -112,7 +112,7 @@ def _constant_of_shape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
 
 def _range(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     start, limit, delta = (np.asarray(x) for x in v)
-    return [np.arange(start, limit, delta, dtype=start.dtype)]
+    return [np.arange(start.item(), limit.item(), delta.item(), dtype=start.dtype)]
 
 
 def _reduce(function: Callable[..., np.ndarray]) -> Evaluator:

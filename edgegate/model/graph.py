@@ -231,7 +231,7 @@ def _constant_node_info(node: RawNode) -> TensorInfo | None:
             return TensorInfo(info.name, tuple(dims), info.dtype, True, info.value)
         value = decode_attribute(attribute)
         if value is not None:
-            dtype = np.float32 if "float" in attribute.name else np.int64
+            dtype: type = np.float32 if "float" in attribute.name else np.int64
             if attribute.name.endswith("string") or attribute.name.endswith("strings"):
                 dtype = np.object_
             return array_info(node.outputs[0], np.asarray(value, dtype=dtype))
