@@ -71,7 +71,7 @@ def load_yaml(path: str, text: str) -> Document:
         node = loader.get_single_node()
         document = Document(path, None)
         if node is not None:
-            document.data = _construct(loader, node, (), document)
+            document.data = _construct(loader, node, (), document, _Walk())
         return document
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -84,8 +84,53 @@ def load_yaml(path: str, text: str) -> Document:
         loader.dispose()
 
 
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, document: Document) -> Any:
+MAX_ALIAS_VALUES = 10_000
+"""Values a file may reach again through YAML aliases: an alias bomb ("billion laughs") fails
+at once instead of expanding exponentially."""
+
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+@dataclass
+class _Walk:
+    """Nodes constructed so far, nodes on the current path, and values reached again."""
+
+    seen: set[int] = field(default_factory=set)
+    open: set[int] = field(default_factory=set)
+    repeats: int = 0
+
+
+def _enter(node: yaml.Node, walk: _Walk) -> None:
+    """Refuse a node inside itself, too many values reached through aliases, or a custom tag."""
+    if id(node) in walk.open:
+        raise yaml.MarkedYAMLError(problem="a YAML alias refers to a node that contains it",
+                                   problem_mark=node.start_mark)
+    if id(node) in walk.seen:
+        walk.repeats += 1
+        if walk.repeats > MAX_ALIAS_VALUES:
+            raise yaml.MarkedYAMLError(
+                problem=f"YAML aliases expand to more than {MAX_ALIAS_VALUES} values (an alias bomb?)",
+                problem_mark=node.start_mark)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise yaml.MarkedYAMLError(problem=f"the YAML tag '{node.tag}' is not allowed in a policy",
+                                   problem_mark=node.start_mark)
+    walk.seen.add(id(node))
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, document: Document,
+               walk: _Walk) -> Any:
     """Plain data for ``node``, recording positions under ``path`` as it goes."""
+    _enter(node, walk)
+    walk.open.add(id(node))
+    try:
+        return _construct_node(loader, node, path, document, walk)
+    finally:
+        walk.open.discard(id(node))
+
+
+def _construct_node(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, document: Document,
+                    walk: _Walk) -> Any:
+    """:func:`_construct` for one node already entered."""
     document.values[path] = _position(document.path, node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -102,10 +147,10 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, document: 
                     problem_mark=key_node.start_mark,
                 )
             document.keys[path + (key,)] = _position(document.path, key_node)
-            result[key] = _construct(loader, value_node, path + (key,), document)
+            result[key] = _construct(loader, value_node, path + (key,), document, walk)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, item, path + (index,), document)
+        return [_construct(loader, item, path + (index,), document, walk)
                 for index, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
