@@ -62,7 +62,7 @@ def test_check_changed_since_checks_only_changed_models(repo, capsys):
     _change_everything(root)
     assert main(["check", "--changed-since", base]) == 0
     out = capsys.readouterr().out
-    checked = [line.split(" [")[0] for line in out.splitlines() if "[budget all]" in line]
+    checked = [line.split(" [")[0] for line in out.splitlines() if "[budget all]:" in line]
     assert checked == ["models/a.onnx", "models/b2.onnx", "models/d.onnx", "models/e.onnx"]
     assert out.endswith("4 model checks: 4 passed, 0 failed (0 errors, 0 warnings)\n")
 

@@ -1,11 +1,15 @@
 """``edgegate check [FILES...]``: the gate. Checks models against the repo's policy.
 
-With files (as pre-commit passes them) it checks those the policy's globs select; with none,
-every ``*.onnx`` under the repo root that a budget selects; with ``--changed-since REF``, only
-the models changed since REF (of FILES, when given). Reports go to standard output and files
-(``--format``, ``--junit-xml``, ``--json``, ``--sarif``, the GitHub step summary). Exit codes: 0
-pass, 1 an error-severity violation (warnings too with --strict; never with --no-fail), 3 an
-unreadable model, 4 an invalid policy, 5 an unbound model dimension, 2 a usage error.
+With files (as pre-commit passes them) it checks those the policy's globs select; with none
+(or ``--all``), every ``*.onnx`` under the repo root that a budget selects; with
+``--changed-since REF``, only the models changed since REF (of FILES, when given), each
+compared with its REF version (deltas in every report). ``--jobs``/``--shard`` spread a large
+run over processes and CI jobs (``edgegate merge`` joins shards); ``--baseline`` turns on
+``max_increase`` limits against a recorded baseline; ``--history`` appends the metrics to a
+JSON Lines file. Reports go to standard output and files (``--format``, ``--junit-xml``,
+``--json``, ``--sarif``, the GitHub step summary). Exit codes: 0 pass, 1 an error-severity
+violation (warnings too with --strict; never with --no-fail), 3 an unreadable model, 4 an
+invalid policy, 5 an unbound model dimension, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -15,31 +19,32 @@ import os
 import sys
 from pathlib import Path
 
-from edgegate.errors import UsageError
-from edgegate.findings import RunResult
-from edgegate.policy.discover import find_policy, repo_root, shown_path
-from edgegate.policy.load import load_policy
+from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, root_from_args, run_scaled,
+                                   with_changes)
+from edgegate.history import append_history, current_commit, now
+from edgegate.parallel import CheckSpec
+from edgegate.policy.discover import find_policy, shown_path
 from edgegate.report.outputs import FORMATS, plan, write_all
-from edgegate.rules.engine import Checker
-from edgegate.vcs import changed_models
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``edgegate check``."""
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="models to check (default: every model the policy selects)")
-    parser.add_argument("--policy", metavar="PATH",
-                        help="policy file (default: edgegate.yaml, .edgegate.yaml or"
-                        " [tool.edgegate] in pyproject.toml at the repo root)")
-    parser.add_argument("--root", metavar="DIR",
-                        help="repo root that globs are relative to (default: the git root)")
+    add_policy_arguments(parser)
     parser.add_argument("--strict", action="store_true", help="warnings fail the gate too")
     parser.add_argument("--no-fail", action="store_true",
                         help="report only: exit 0 even when limits are exceeded")
     parser.add_argument("--top", type=int, default=3, metavar="N",
                         help="layers shown under a failing metric (default: 3)")
     parser.add_argument("--changed-since", metavar="REF",
-                        help="check only models added, modified or renamed since the git revision REF")
+                        help="check only models added, modified or renamed since the git revision REF,"
+                        " and report each one's change against its REF version")
+    parser.add_argument("--baseline", metavar="PATH",
+                        help="baseline file (`edgegate baseline --out`) for max_increase limits")
+    parser.add_argument("--history", metavar="PATH",
+                        help="append this run's metrics to a JSON Lines history (`edgegate trend`)")
+    add_scale_arguments(parser)
     reports = parser.add_argument_group("reports")
     reports.add_argument("--format", action="append", default=[], metavar="NAME[:PATH]",
                          help=f"a report, to standard output or PATH; repeatable ({', '.join(FORMATS)})."
@@ -58,31 +63,22 @@ def run(args: argparse.Namespace) -> int:
     root = root_from_args(args.root)
     outputs = plan(args.format, {"junit": args.junit_xml, "json": args.json, "sarif": args.sarif},
                    args.github_summary, os.environ)
-    policy = load_policy(shown_path(find_policy(root, args.policy)))
-    files = list(args.files)
+    spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
+    files: list[str] | None = list(args.files) or None
     if args.changed_since is not None:
-        files = changed_since(root, args.changed_since, files)
-    if args.changed_since is not None and not files:
-        result = RunResult(policy.path, (), args.strict, args.no_fail)  # nothing changed: nothing to check
-    else:
-        result = Checker(policy, root, args.top).run(files, strict=args.strict, no_fail=args.no_fail)
-    write_all(outputs, result.as_records(), sys.stdout)
-    return result.exit_code()
+        spec, changed = with_changes(spec, args.changed_since)
+        files = changed_of(changed, files)  # none changed: check nothing
+    run_ = run_scaled(args, spec, files, strict=args.strict, no_fail=args.no_fail)
+    if args.history:
+        append_history(args.history, run_.result, now(), current_commit(root))
+    write_all(outputs, run_.records(), sys.stdout)
+    return run_.result.exit_code()
 
 
-def changed_since(root: Path, ref: str, files: list[str]) -> list[str]:
-    """The models changed since ``ref`` (of ``files``, when any), as paths under ``root``."""
-    changed = [str(root / change.path) for change in changed_models(root, ref)]
+def changed_of(changed: list[str], files: list[str] | None) -> list[str]:
+    """The changed models (paths under the root), only those of ``files`` when given."""
     if not files:
         return changed
     wanted = {Path(path).resolve() for path in changed}
     return [path for path in files if Path(path).resolve() in wanted]
 
-
-def root_from_args(root: str | None) -> Path:
-    """The repo root: ``--root`` when given (UsageError if not a directory), else the git root."""
-    if root is None:
-        return repo_root(Path.cwd())
-    if not Path(root).is_dir():
-        raise UsageError(f"--root: no such directory '{root}'")
-    return Path(root)

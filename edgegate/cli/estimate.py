@@ -14,6 +14,8 @@ from edgegate.estimate.estimate import estimate
 from edgegate.estimate.fusion import FUSIONS
 from edgegate.estimate.record import estimates_document
 from edgegate.estimate.result import Estimate
+from edgegate.model.load import load_model
+from edgegate.netron import sidecar_path, write_attachment
 from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
 
@@ -60,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sort", choices=list(SORT_KEYS),
                         help="layer sort key (default: flops; graph order with --per-layer)")
     parser.add_argument("--per-layer", action="store_true", help="show every layer")
+    parser.add_argument("--netron", action="store_true",
+                        help="also write MODEL's per-node numbers next to it as a Netron"
+                        " attachment (m.netron.json; open it onto the model in Netron)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     for path in args.models:
         try:
             estimates.append(estimate(path, precision=args.precision, fusion=args.fusion, **bindings))
+            if args.netron:
+                written = write_attachment(estimates[-1], load_model(path), sidecar_path(path))
+                print(f"edgegate: wrote {written}", file=sys.stderr)
         except EdgegateError as error:
             print(f"edgegate: error: {error}", file=sys.stderr)
             code = max(code, error.exit_code)

@@ -7,6 +7,7 @@ target, bandwidth without a frame rate, an opset range upside down, custom op co
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Mapping
 
 from edgegate.errors import PolicyError
@@ -14,7 +15,7 @@ from edgegate.metrics import METRICS
 from edgegate.policy import costs, resources
 from edgegate.cost.types import CostFn
 from edgegate.policy.document import Document, Path_, PolicyProblems
-from edgegate.policy.model import DEFAULT_INCLUDE, Budget, Limit, Policy, RunSettings
+from edgegate.policy.model import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
 from edgegate.policy.schema import did_you_mean
 from edgegate.target.load import load_shipped_target, target_from_data
 from edgegate.target.model import Target
@@ -122,7 +123,16 @@ def _limit(document: Document, path: Path_, metric: str, spec: Mapping[str, Any]
         problems.append(document.error(
             path, "bandwidth_at_fps needs a frame rate: set 'fps' in defaults or in this budget",
             key=True))
-    return Limit(metric, high, low, spec.get("severity", "error"), spec.get("message", ""))
+    increase = _increase(spec["max_increase"], unit) if "max_increase" in spec else None
+    return Limit(metric, high, low, spec.get("severity", "error"), spec.get("message", ""), increase)
+
+
+def _increase(value: str | int | float, unit: str) -> Increase:
+    """A schema-valid ``max_increase``: ``5%`` (relative) or an amount in ``unit``."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        share = Fraction(value.strip()[:-1].strip())
+        return Increase(share.numerator if share.denominator == 1 else float(share), True)
+    return Increase(parse_quantity(value, unit), False)
 
 
 def _check_options(document: Document, path: Path_, options: Mapping[str, Any],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Mapping
 
 from edgegate.cost.types import CostFn
@@ -12,14 +13,33 @@ DEFAULT_INCLUDE = ("**/*.onnx",)
 
 
 @dataclass(frozen=True)
+class Increase:
+    """How much a metric may grow over its baseline: ``amount`` percent (``relative``) or
+    ``amount`` in the metric's base unit."""
+
+    amount: int | float
+    relative: bool
+
+    def allowed(self, before: int | float) -> int | float:
+        """The largest value allowed when the baseline is ``before`` (exact: an int when whole)."""
+        if self.relative:
+            value = Fraction(before) * (100 + Fraction(self.amount)) / 100
+        else:
+            value = Fraction(before) + Fraction(self.amount)
+        return value.numerator if value.denominator == 1 else float(value)
+
+
+@dataclass(frozen=True)
 class Limit:
-    """A bound on one metric: ``max`` and/or ``min`` in the metric's base unit."""
+    """A bound on one metric: ``max`` and/or ``min`` in the metric's base unit, and/or
+    ``max_increase`` over a baseline (``--baseline``, or the REF version of a changed model)."""
 
     metric: str
     max: int | float | None = None
     min: int | float | None = None
     severity: str = "error"
     message: str = ""
+    max_increase: Increase | None = None
 
 
 @dataclass(frozen=True)

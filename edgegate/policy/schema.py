@@ -3,7 +3,8 @@
 The schema (``edgegate/schemas/policy.schema.json``, format ``version: 1``) is package data.
 Quantities are checked by ``format: edgegate-quantity:<unit>`` with :func:`parse_quantity`.
 Each jsonschema error becomes one line a person can act on: unknown keys and enum values
-get a did-you-mean, a node may carry its own message in ``x-error``.
+get a did-you-mean, a node may carry its own message in ``x-error``; a ``max_increase``
+(``x-increase: <unit>``) says whether it failed as a percentage or as a quantity.
 """
 
 from __future__ import annotations
@@ -69,7 +70,22 @@ def _problem(document: Document, error: jsonschema.ValidationError) -> list[Poli
                 for key in extra]
     if "x-error" in schema:
         return [document.error(path, schema["x-error"])]
+    if "x-increase" in schema:
+        return [document.error(path, _increase_message(error.instance, schema["x-increase"]))]
     return [document.error(path, _message(error))]
+
+
+def _increase_message(value: object, kind: str) -> str:
+    """Why ``value`` is not a ``max_increase``: a percentage like '5%' or a quantity of ``kind``."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        negative = value.strip().startswith("-")
+        why = "it must not be negative" if negative else "use a number and '%', like '5%'"
+        return f"{describe(value)} is not a percentage: {why}"
+    try:
+        parse_quantity(value, kind)  # type: ignore[arg-type]
+    except QuantityError as error:
+        return f"{error} (or give a percentage, like '5%')"
+    return f"{describe(value)} is not a percentage like '5%' or {UNIT_KINDS[kind][0]}"
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

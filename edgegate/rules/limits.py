@@ -3,19 +3,27 @@
 .. code-block:: yaml
 
     limits:
-      flops: {max: 8 GFLOP, message: "split the backbone"}
+      flops: {max: 8 GFLOP, max_increase: 5%, message: "split the backbone"}
       arithmetic_intensity: {min: 25 FLOP/B, severity: warning}
+      peak_activation_bytes: {max_increase: 512 KiB}
 
 A metric that sits under half its ``max`` (or over twice its ``min``) passes with a suggestion
 to tighten the limit to the current value plus :data:`RATCHET_HEADROOM`, so budgets ratchet
 down instead of rotting.
+
+``max_increase`` limits change rather than size: it is checked (as rule ``max_increase``)
+when the subject is :class:`Compared`, i.e. carries the metrics it had before: a baseline
+file's (``--baseline``) or its REF version's (``--changed-since REF``). A model with nothing
+to compare against (new, or missing from the baseline) gets no ``max_increase`` finding.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator
+from typing import Iterator, Mapping
 
+from edgegate.delta import percent
 from edgegate.findings import Finding
 from edgegate.metrics import METRICS
 from edgegate.policy.model import Limit
@@ -23,13 +31,24 @@ from edgegate.rules.subject import Subject
 from edgegate.units import format_quantity, round_limit
 
 ID = "limits"
-SUMMARY = "Each metric within the budget's max/min."
+INCREASE_ID = "max_increase"
+SUMMARY = "Each metric within the budget's max/min, and its growth over the baseline within max_increase."
 RATCHET_HEADROOM = Fraction(1, 10)
 """Headroom above the current value that a ratchet suggestion (and ``edgegate init``) leaves."""
 
 
+@dataclass(frozen=True)
+class Compared(Subject):
+    """A Subject with the metrics it is compared against and what they are (``label``)."""
+
+    before: Mapping[str, int | float] = field(default_factory=dict)
+    label: str = "baseline"
+
+
 def check(subject: Subject) -> Iterator[Finding]:
-    """One finding per bound of every limit whose metric the subject has."""
+    """One finding per bound of every limit whose metric the subject has, and one per
+    ``max_increase`` whose metric the subject had before."""
+    before = subject.before if isinstance(subject, Compared) else {}
     for limit in subject.budget.limits:
         value = subject.metrics.get(limit.metric)
         if value is None:
@@ -37,6 +56,28 @@ def check(subject: Subject) -> Iterator[Finding]:
         for bound in ("max", "min"):
             if getattr(limit, bound) is not None:
                 yield _bound(subject, limit, bound, value)
+        if limit.max_increase is not None and limit.metric in before:
+            yield _increase(subject, limit, value, before[limit.metric])
+
+
+def _increase(subject: Subject, limit: Limit, value: int | float, old: int | float) -> Finding:
+    """The finding for ``value`` against ``max_increase`` over the ``old`` value."""
+    assert limit.max_increase is not None and isinstance(subject, Compared)
+    unit = METRICS[limit.metric].unit
+    increase = limit.max_increase
+    allowed = increase.allowed(old)
+    passed = value <= allowed
+    share = percent(old, value)
+    change = f"{share:+.1f}%" if share is not None else f"+{format_quantity(value - old, unit)}"
+    stated = f"{increase.amount}%" if increase.relative else format_quantity(increase.amount, unit)
+    message = (f"{limit.metric} {format_quantity(value, unit)} is {change} against the {subject.label}"
+               f" {format_quantity(old, unit)}")
+    message += (f" (max_increase {stated})" if passed else
+                f": exceeds max_increase {stated} (at most {format_quantity(allowed, unit)})")
+    return subject.finding(
+        INCREASE_ID, limit.severity, passed, message, metric=limit.metric, value=value,
+        limit=allowed, bound="max", unit=unit, advice=limit.message,
+    )
 
 
 def _bound(subject: Subject, limit: Limit, bound: str, value: int | float) -> Finding:

@@ -1,0 +1,47 @@
+"""``edgegate baseline [FILES...] --out PATH``: record every metric of the selected models.
+
+The file is stable, sorted JSON meant to be committed; ``edgegate check --baseline PATH``
+compares against it (``max_increase`` limits). ``--update`` keeps the entries of models this
+run does not check. A model that cannot be estimated is reported and left out (its exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from edgegate.baseline import baseline_document, load_baseline, write_baseline
+from edgegate.cli.runopts import add_policy_arguments, add_scale_arguments, run_scaled, spec_of
+from edgegate.errors import ExitCode
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``edgegate baseline``."""
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="models to record (default: every model the policy selects)")
+    parser.add_argument("--out", required=True, metavar="PATH", help="baseline file to write")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the entries of --out for models this run does not check")
+    add_policy_arguments(parser)
+    add_scale_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Estimate the selected models under the policy and write the baseline."""
+    spec = spec_of(args)
+    result = run_scaled(args, spec, list(args.files) or None).result
+    keep = None
+    if args.update and Path(args.out).exists():
+        keep = load_baseline(args.out).document.get("models", {})
+    document = baseline_document(result, Path(spec.root), keep)
+    write_baseline(document, args.out)
+    code = int(ExitCode.OK)
+    for model in result.results:
+        if model.error is not None:
+            print(f"edgegate: error: {model.error} (not recorded)", file=sys.stderr)
+            code = max(code, model.exit_code)
+    recorded = sum(len(budgets) for budgets in document["models"].values())
+    print(f"{args.out}: {recorded} baseline entr{'y' if recorded == 1 else 'ies'} for"
+          f" {len(document['models'])} model{'' if len(document['models']) == 1 else 's'}")
+    return code

@@ -1,0 +1,88 @@
+"""``edgegate diff OLD.onnx NEW.onnx``: each metric before, after and change in percent, and the
+layers that changed most (matched by name), for any two model files under the same settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
+from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.delta import LAYER_KEYS, deltas_record, layer_deltas, layer_table, metric_deltas, metric_table
+from edgegate.errors import UsageError
+from edgegate.estimate.estimate import estimate
+from edgegate.estimate.fusion import FUSIONS
+from edgegate.estimate.result import Estimate
+from edgegate.policy import resources
+from edgegate.target.load import load_shipped_target
+from edgegate.target.model import Target, compute_precision
+from edgegate.target.roofline import evaluate
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``edgegate diff``."""
+    parser.add_argument("old", metavar="OLD", help="the model before")
+    parser.add_argument("new", metavar="NEW", help="the model after")
+    add_binding_arguments(parser)
+    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
+                        help="element size (as in `edgegate estimate`; default: model)")
+    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
+                        help="layer fusion (as in `edgegate estimate`; default: paper)")
+    parser.add_argument("--target", metavar="NAME",
+                        help="a shipped hardware target: adds latency_ms and dram_bytes_onchip")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="show the N layers that changed most (default: 10; 0: none)")
+    parser.add_argument("--sort", choices=list(LAYER_KEYS), default="flops",
+                        help="rank changed layers by this quantity (default: flops)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+def shipped_target(name: str) -> Target:
+    """The shipped target ``name``; UsageError listing the known ones otherwise."""
+    known = resources.targets()
+    if name not in known:
+        raise UsageError(f"--target: unknown target '{name}' (shipped: {', '.join(sorted(known))})")
+    return load_shipped_target(name)
+
+
+def model_metrics(found: Estimate, target: Target | None) -> dict[str, int | float]:
+    """The estimate's metrics, the file size, and the target metrics when a target is given."""
+    metrics: dict[str, int | float] = {**found.metrics(),
+                                       "file_bytes": os.path.getsize(found.model)}
+    if target is not None:
+        precision = compute_precision(found)
+        if target.peak_for(precision) is None:
+            raise UsageError(f"--target: {target.missing_peak(precision)}; pass --precision")
+        metrics.update(evaluate(found, target, precision, None).metrics())
+    return metrics
+
+
+def run(args: argparse.Namespace) -> int:
+    """Estimate both models under the same settings and print the delta."""
+    options: dict[str, Any] = {"precision": args.precision, "fusion": args.fusion,
+                               **bindings_from_args(args)}
+    old, new = estimate(args.old, **options), estimate(args.new, **options)
+    target = shipped_target(args.target) if args.target else None
+    deltas = metric_deltas(model_metrics(old, target), model_metrics(new, target))
+    layers = layer_deltas(old, new, args.sort, max(args.top, 0))
+    if args.format == "json":
+        document = {"schema": "edgegate.diff", "schema_version": 1, "old": args.old, "new": args.new,
+                    "settings": {"precision": args.precision, "fusion": args.fusion,
+                                 "target": args.target, "dims": options["dims"],
+                                 "input_shapes": {k: list(v) for k, v in options["input_shapes"].items()}},
+                    "metrics": deltas_record(deltas), "layers": [d.record() for d in layers]}
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    out = [f"{args.old} -> {args.new}  (precision {args.precision}; fusion {args.fusion}"
+           f"{f'; target {args.target}' if args.target else ''})", *metric_table(deltas)]
+    if layers:
+        out.append(f"layers that changed most (by {args.sort}):")
+        out.extend(layer_table(layers, args.sort))
+    elif args.top:
+        out.append("no layer changed")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0

@@ -1,0 +1,66 @@
+"""``edgegate merge SHARD.json...``: combine the JSON results of ``check --shard K/N`` jobs into
+one result and report it as one run would: text (or any ``--format``), ``--junit-xml``,
+``--json``, ``--sarif``, the GitHub step summary, and the history (``--history``).
+
+Pull-request deltas in the shards (``deltas``) are combined too. The exit code is the merged
+run's, as if one job had checked every model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from edgegate.history import append_history, current_commit, now
+from edgegate.records import load_records, merge_results, run_result
+from edgegate.report.outputs import FORMATS, plan, write_all
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``edgegate merge``."""
+    parser.add_argument("results", nargs="+", metavar="RESULT.json",
+                        help="JSON results of `edgegate check --shard K/N --json PATH`")
+    parser.add_argument("--format", action="append", default=[], metavar="NAME[:PATH]",
+                        help=f"report format, to standard output or PATH; repeatable ({', '.join(FORMATS)})")
+    parser.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
+    parser.add_argument("--json", metavar="PATH", help="also write the merged JSON result to PATH")
+    parser.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
+    parser.add_argument("--github-summary", metavar="PATH",
+                        help="append the markdown summary to PATH (default: $GITHUB_STEP_SUMMARY"
+                        " when the github format is on standard output)")
+    parser.add_argument("--history", metavar="PATH",
+                        help="append the merged run's metrics to this JSON Lines history")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no report on standard output (files are still written)")
+
+
+def merge_deltas(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The shards' ``deltas`` sections as one (models by path), or None when none has one."""
+    sections = [document["deltas"] for document in documents if document.get("deltas")]
+    if not sections:
+        return None
+    models = sorted((model for section in sections for model in section["models"]),
+                    key=lambda model: model["model"])
+    return {"ref": sections[0]["ref"], "models": models}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Merge the results, write the reports, return the merged exit code."""
+    outputs = plan(args.format, {"junit": args.junit_xml, "json": args.json, "sarif": args.sarif},
+                   args.github_summary, os.environ)
+    if args.quiet:
+        outputs = [output for output in outputs if output.path is not None]
+    documents = [load_records(path) for path in args.results]
+    merged = merge_results([run_result(doc, path) for doc, path in zip(documents, args.results)],
+                           args.results)
+    records = merged.as_records()
+    deltas = merge_deltas(documents)
+    if deltas is not None:
+        records["deltas"] = deltas
+    if args.history:
+        append_history(args.history, merged, now(), current_commit(Path.cwd()))
+    write_all(outputs, records, sys.stdout)
+    return merged.exit_code()

@@ -1,0 +1,214 @@
+"""Checking many models: a stable shard partition, worker processes and a terminal progress line.
+
+``--shard K/N`` keeps the models whose repo-relative path hashes to K (sha256, so every
+machine and every run agrees, and each model is in exactly one shard). ``--jobs N`` checks
+models in N worker processes, one model (all its budgets) per task so each model is read and
+estimated once; results come back in the serial order, so the RunResult equals a serial run's.
+With a REF (``--changed-since``) each changed model's deltas against its REF version come back
+with its results, and models deleted since REF get deltas with no "after".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence, TextIO
+
+from edgegate.baseline import load_baseline
+from edgegate.compare import ComparingChecker
+from edgegate.errors import EdgegateError, UsageError
+from edgegate.findings import ModelResult, RunResult
+from edgegate.policy.load import load_policy
+from edgegate.policy.select import selects
+from edgegate.refdelta import ModelDelta, RefChange, RefVersions, deltas_document
+from edgegate.rules.engine import discover_models
+
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> (2, 4); UsageError unless 1 <= K <= N."""
+    match = _SHARD.match(text)
+    if match is None:
+        raise UsageError(f"--shard '{text}' is not K/N (for example --shard 1/4)")
+    index, count = int(match.group(1)), int(match.group(2))
+    if not 1 <= index <= count:
+        raise UsageError(f"--shard {text}: K must be between 1 and N")
+    return index, count
+
+
+def shard_of(relative: str, count: int) -> int:
+    """The shard (1..count) of the repo-relative posix path ``relative``: a hash, not an order,
+    so adding or removing a model moves no other model between shards."""
+    digest = hashlib.sha256(relative.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def in_shard(paths: Iterable[str], shard: tuple[int, int] | None) -> list[str]:
+    """The ``paths`` that belong to ``shard`` (all of them when None), order kept."""
+    if shard is None:
+        return list(paths)
+    index, count = shard
+    return [path for path in paths if shard_of(path, count) == index]
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``--jobs`` as a process count: 0 means one per CPU; negative is a UsageError."""
+    if jobs < 0:
+        raise UsageError(f"--jobs {jobs}: give a number of processes (0: one per CPU)")
+    return jobs or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a (worker) process needs to build the checker: plain data, so it pickles.
+
+    ``ref`` with ``changes`` (models changed since REF) and ``deleted`` (paths deleted since
+    REF) turn on pull-request deltas.
+    """
+
+    policy: str
+    root: str
+    top: int = 3
+    baseline: str | None = None
+    ref: str | None = None
+    changes: tuple[RefChange, ...] = ()
+    deleted: tuple[str, ...] = ()
+
+    def build(self) -> ComparingChecker:
+        """Load the policy (and baseline) and build the checker."""
+        baseline = None if self.baseline is None else load_baseline(self.baseline)
+        policy, root = load_policy(self.policy), Path(self.root)
+        ref = None if self.ref is None else RefVersions(policy, root, self.ref, self.changes)
+        return ComparingChecker(policy, root, self.top, baseline, ref)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A run's result and, with a REF, each changed model's deltas."""
+
+    result: RunResult
+    ref: str | None = None
+    deltas: tuple[ModelDelta, ...] = ()
+
+    def records(self) -> dict[str, Any]:
+        """The run's JSON document, with a ``deltas`` section when a REF was given."""
+        document = self.result.as_records()
+        if self.ref is not None:
+            document["deltas"] = deltas_document(self.ref, self.deltas)
+        return document
+
+
+_WORKER: ComparingChecker | None = None
+
+
+def _start_worker(spec: CheckSpec) -> None:
+    """Process-pool initializer: build this worker's checker once."""
+    global _WORKER
+    _WORKER = spec.build()
+
+
+Checked = tuple[list[ModelResult], list[ModelDelta]]
+
+
+def _check_one(relative: str) -> Checked | tuple[type[EdgegateError], str]:
+    """Every budget's result for one model in this worker; an EdgegateError comes back as
+    (class, message), since exceptions lose their fields when pickled."""
+    assert _WORKER is not None
+    try:
+        return _WORKER.check_all(relative)
+    except EdgegateError as error:
+        return type(error), str(error)
+
+
+def relative_path(root: Path, path: str) -> str:
+    """``path`` relative to ``root``, posix; as given when it lies outside the root."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def plan(checker: ComparingChecker, files: Sequence[str] | None,
+         shard: tuple[int, int] | None) -> tuple[list[str], list[str]]:
+    """(models to check, models no budget selects), both in the serial run's order.
+
+    ``files`` None means every model under the root; an empty list, none.
+    """
+    root = checker.root
+    candidates = discover_models(root) if files is None else [relative_path(root, f) for f in files]
+    chosen: list[str] = []
+    skipped: list[str] = []
+    for relative in in_shard(candidates, shard):
+        selected = any(selects(budget, relative) for budget in checker.policy.budgets)
+        (chosen if selected else skipped).append(relative)
+    return chosen, skipped
+
+
+def _results(spec: CheckSpec, checker: ComparingChecker, paths: list[str],
+             jobs: int) -> Iterator[Checked]:
+    """Each path's results and deltas in order: in this process, or from ``jobs`` workers."""
+    if jobs <= 1 or len(paths) <= 1:
+        yield from (checker.check_all(path) for path in paths)
+        return
+    chunk = max(1, len(paths) // (jobs * 8))
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(spec,)) as pool:
+        for found in pool.map(_check_one, paths, chunksize=chunk):
+            if len(found) == 2 and isinstance(found[0], type):
+                kind, message = found
+                raise kind(message)
+            yield found  # type: ignore[misc]
+
+
+def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = False,
+               no_fail: bool = False, jobs: int = 1, shard: tuple[int, int] | None = None,
+               progress: TextIO | None = None) -> CheckRun:
+    """Check ``files`` (None: every model under the root) in ``shard``, with ``jobs``
+    processes; a progress line goes to ``progress`` when it is a terminal."""
+    checker = spec.build()
+    paths, skipped = plan(checker, files, shard)
+    line = Progress(len(paths), progress if progress is not None else sys.stderr)
+    results: list[ModelResult] = []
+    deltas: list[ModelDelta] = []
+    for path, (found, changed) in zip(paths, _results(spec, checker, paths, resolve_jobs(jobs))):
+        results.extend(found)
+        deltas.extend(changed)
+        line.advance(path)
+    line.close()
+    if checker.ref is not None:
+        deltas.extend(checker.ref.deleted(in_shard(spec.deleted, shard)))
+    result = RunResult(checker.policy.path, tuple(results), strict, no_fail, tuple(skipped))
+    return CheckRun(result, spec.ref, tuple(deltas))
+
+
+def run_check(spec: CheckSpec, files: Sequence[str] | None, strict: bool = False,
+              no_fail: bool = False, jobs: int = 1, shard: tuple[int, int] | None = None,
+              progress: TextIO | None = None) -> RunResult:
+    """:func:`run_checks` without the deltas: just the RunResult."""
+    return run_checks(spec, files, strict, no_fail, jobs, shard, progress).result
+
+
+class Progress:
+    """``[12/200] models/x.onnx`` rewritten in place on a terminal; nothing in a CI log."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.enabled = total > 1 and stream.isatty()
+
+    def advance(self, path: str) -> None:
+        """One more model done."""
+        self.done += 1
+        if self.enabled:
+            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {path}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Clear the line."""
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,96 @@
+"""Read RunResult JSON documents back (``RunResult.as_records()``) and merge shards into one.
+
+``edgegate check --shard K/N --json shard-K.json`` in each job of a CI matrix, then
+``edgegate merge shard-*.json``: the merged document equals the one an unsharded run writes,
+because shards partition models by path and a serial run lists models in path order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from edgegate.errors import ExitCode, UsageError
+from edgegate.findings import RECORDS_SCHEMA_VERSION, Contributor, Finding, ModelResult, RunResult
+
+_FINDING_FIELDS = ("rule", "severity", "passed", "model", "message", "budget", "metric", "value",
+                   "limit", "bound", "unit", "node", "suggestion", "advice")
+_ERROR_CODES = {int(ExitCode.MODEL_ERROR), int(ExitCode.POLICY_ERROR), int(ExitCode.BINDING_ERROR)}
+
+
+def load_records(path: str | Path) -> dict[str, Any]:
+    """A check's JSON document from ``path``; UsageError naming the file when it is not one."""
+    shown = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError("no such file", shown) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UsageError(f"not a check result: cannot read it as JSON ({error})", shown) from None
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise UsageError("not a check result: no 'models' list (write one with"
+                         " `edgegate check --json PATH`)", shown)
+    if data.get("schema_version") != RECORDS_SCHEMA_VERSION:
+        raise UsageError(f"check result schema_version {data.get('schema_version')!r} is not"
+                         f" {RECORDS_SCHEMA_VERSION}", shown)
+    return data
+
+
+def _model_result(record: Mapping[str, Any], document_code: int) -> ModelResult:
+    """One model record as a ModelResult.
+
+    A model error's exit code is the record's ``exit_code`` when present, else the document's
+    (its first error's code), else 3 (unreadable model).
+    """
+    error = record.get("error")
+    code = record.get("exit_code", document_code if document_code in _ERROR_CODES else 3)
+    return ModelResult(
+        model=record["model"],
+        budget=record["budget"],
+        findings=tuple(Finding(**{key: item.get(key) for key in _FINDING_FIELDS if key in item})
+                       for item in record.get("findings", ())),
+        metrics=dict(record.get("metrics", {})),
+        settings=dict(record.get("settings", {})),
+        target=record.get("target"),
+        coverage=dict(record.get("coverage", {})),
+        contributors={metric: tuple(Contributor(**item) for item in items)
+                      for metric, items in record.get("contributors", {}).items()},
+        error=error,
+        exit_code=int(code) if error is not None else 0,
+    )
+
+
+def run_result(document: Mapping[str, Any], source: str = "<document>") -> RunResult:
+    """The RunResult that wrote ``document``; UsageError (naming ``source``) if malformed."""
+    try:
+        results = tuple(_model_result(record, int(document.get("exit_code", 0)))
+                        for record in document["models"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(f"not a check result: malformed model record ({error!r})", source) from None
+    return RunResult(str(document.get("policy", "")), results, bool(document.get("strict")),
+                     bool(document.get("no_fail")), tuple(document.get("skipped", ())))
+
+
+def merge_results(parts: Sequence[RunResult], sources: Sequence[str]) -> RunResult:
+    """One RunResult from shard results: models in path order (a model's budgets stay in
+    their order), skipped paths sorted. Shards must agree on policy, strict and no_fail."""
+    if not parts:
+        raise UsageError("merge: give at least one check result")
+    first = parts[0]
+    for part, source in zip(parts[1:], sources[1:]):
+        for name in ("policy", "strict", "no_fail"):
+            if getattr(part, name) != getattr(first, name):
+                raise UsageError(f"cannot merge: {name} is {getattr(part, name)!r} here but"
+                                 f" {getattr(first, name)!r} in {sources[0]}", source)
+    seen: dict[tuple[str, str], str] = {}
+    for part, source in zip(parts, sources):
+        for result in part.results:
+            key = (result.model, result.budget)
+            if key in seen:
+                raise UsageError(f"cannot merge: {result.model} [budget {result.budget}] is also"
+                                 f" in {seen[key]} (overlapping shards?)", source)
+            seen[key] = source
+    results = sorted((r for part in parts for r in part.results), key=lambda r: r.model)
+    skipped = sorted({path for part in parts for path in part.skipped})
+    return RunResult(first.policy, tuple(results), first.strict, first.no_fail, tuple(skipped))

@@ -1,0 +1,154 @@
+"""Nightly runs at scale: stable shards that partition the models, --jobs equal to a serial
+run, `edgegate merge` of shard results equal to one unsharded run, the TTY-only progress line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from edgegate.cli import main
+from edgegate.errors import UsageError
+from edgegate.parallel import CheckSpec, Progress, in_shard, parse_shard, run_check, shard_of
+from gate_helpers import conv_relu, save, write
+
+POLICY = """\
+version: 1
+budgets:
+  small:
+    include: ["models/**/*.onnx"]
+    limits:
+      flops: {max: 150 kFLOP}
+  all:
+    limits:
+      params: {max: 300}
+"""
+PATHS = [f"models/group{g}/m{i}.onnx" for g in range(3) for i in range(7)]
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """21 models under models/ (cout 4..10: some over 150 kFLOP), one outside, POLICY."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    for index, path in enumerate(PATHS):
+        save(conv_relu(3, 4 + index % 7, 16), tmp_path / path)
+    save(conv_relu(3, 4, 8), tmp_path / "other" / "x.onnx")
+    write(tmp_path / "edgegate.yaml", POLICY)
+    return tmp_path
+
+
+def _spec(repo):
+    return CheckSpec("edgegate.yaml", str(repo))
+
+
+def test_parse_shard():
+    assert parse_shard("2/4") == (2, 4) and parse_shard(" 1 / 1 ") == (1, 1)
+    for bad, message in (("0/4", "--shard 0/4: K must be between 1 and N"),
+                         ("5/4", "--shard 5/4: K must be between 1 and N"),
+                         ("2", "--shard '2' is not K/N (for example --shard 1/4)")):
+        with pytest.raises(UsageError) as error:
+            parse_shard(bad)
+        assert str(error.value) == message
+
+
+def test_shards_partition_every_path_exactly_once():
+    paths = [f"models/{name}/model_{i}.onnx" for name in ("a", "b", "c") for i in range(200)]
+    for count in (1, 2, 3, 7):
+        shards = [in_shard(paths, (index, count)) for index in range(1, count + 1)]
+        assert sorted(p for shard in shards for p in shard) == sorted(paths)  # complete, no repeats
+        assert sum(len(shard) for shard in shards) == len(paths)
+        if count > 1:
+            assert all(shard for shard in shards)  # 600 paths hash into every shard
+
+
+def test_shard_of_is_stable_and_independent_of_the_other_paths():
+    # sha256 of the path, first 8 bytes big-endian, mod N, plus 1: fixed across runs and machines
+    assert [shard_of("models/a.onnx", 4), shard_of("models/b.onnx", 4)] == [
+        int.from_bytes(__import__("hashlib").sha256(p.encode()).digest()[:8], "big") % 4 + 1
+        for p in ("models/a.onnx", "models/b.onnx")]
+    before = in_shard(PATHS, (2, 3))
+    after = in_shard(PATHS + ["models/new.onnx"], (2, 3))
+    assert [p for p in after if p != "models/new.onnx"] == before  # adding a model moves no other
+
+
+def test_jobs_2_equals_a_serial_run(repo):
+    serial = run_check(_spec(repo), None, jobs=1).as_records()
+    parallel = run_check(_spec(repo), None, jobs=2).as_records()
+    assert parallel == serial
+    # 21 models x 2 budgets + other/x.onnx x 1 budget ("all" selects everything)
+    assert serial["summary"]["checked"] == 43
+    # flops = 2 x cout x 256 x 27 + cout x 256 = 14080 x cout: over 150 kFLOP for cout 11+? no:
+    # cout 4..10 gives 56320..140800, all under; params 27 x cout <= 270 <= 300: everything passes
+    assert serial["passed"] is True
+
+
+def test_merged_shards_equal_one_unsharded_run(repo, capsys):
+    write(repo / "edgegate.yaml", POLICY.replace("150 kFLOP", "100 kFLOP"))  # cout >= 8 fails
+    whole = run_check(_spec(repo), None).as_records()
+    names = []
+    for index in (1, 2, 3):
+        shard = run_check(_spec(repo), None, shard=(index, 3)).as_records()
+        names.append(f"shard{index}.json")
+        write(repo / names[-1], json.dumps(shard))
+    code = main(["merge", *names, "--json", "merged.json", "--quiet"])
+    merged = json.loads((repo / "merged.json").read_text())
+    assert merged == whole  # no timing fields in the document: compared whole
+    assert code == whole["exit_code"] == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_merge_prints_the_merged_report(repo, capsys):
+    write(repo / "one.json", json.dumps(run_check(_spec(repo), ["models/group0/m0.onnx"]).as_records()))
+    write(repo / "two.json", json.dumps(run_check(_spec(repo), ["other/x.onnx"]).as_records()))
+    assert main(["merge", "two.json", "one.json"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("models/group0/m0.onnx [budget small]") < out.index("other/x.onnx [budget all]")
+    assert out.endswith("3 model checks: 3 passed, 0 failed (0 errors, 0 warnings)\n")
+
+
+def test_merge_refuses_overlapping_or_foreign_results(repo, capsys):
+    document = run_check(_spec(repo), ["other/x.onnx"]).as_records()
+    write(repo / "a.json", json.dumps(document))
+    write(repo / "b.json", json.dumps(document))
+    assert main(["merge", "a.json", "b.json"]) == 2
+    assert capsys.readouterr().err == (
+        "edgegate: error: b.json: cannot merge: other/x.onnx [budget all] is also in a.json"
+        " (overlapping shards?)\n")
+    write(repo / "c.json", json.dumps({**document, "models": [], "strict": True}))
+    assert main(["merge", "a.json", "c.json"]) == 2
+    assert capsys.readouterr().err == (
+        "edgegate: error: c.json: cannot merge: strict is True here but False in a.json\n")
+    write(repo / "d.json", '{"schema_version": 1}')
+    assert main(["merge", "d.json"]) == 2
+    assert "d.json: not a check result: no 'models' list" in capsys.readouterr().err
+
+
+def test_merge_keeps_a_model_error_and_its_exit_code(repo, capsys):
+    write(repo / "models" / "group0" / "bad.onnx", "garbage")
+    document = run_check(_spec(repo), ["models/group0/bad.onnx"]).as_records()
+    assert document["exit_code"] == 3
+    write(repo / "bad.json", json.dumps(document))
+    assert main(["merge", "bad.json", "--quiet"]) == 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_line_only_on_a_terminal():
+    log = io.StringIO()
+    bar = Progress(2, log)
+    bar.advance("a.onnx"), bar.advance("b.onnx"), bar.close()
+    assert log.getvalue() == ""  # CI logs stay clean
+    tty = _Terminal()
+    bar = Progress(2, tty)
+    bar.advance("a.onnx"), bar.advance("b.onnx"), bar.close()
+    assert tty.getvalue() == "\r\x1b[K[1/2] a.onnx\r\x1b[K[2/2] b.onnx\r\x1b[K"
+
+
+def test_jobs_must_not_be_negative(repo):
+    with pytest.raises(UsageError, match="--jobs -1: give a number of processes"):
+        run_check(_spec(repo), None, jobs=-1)
