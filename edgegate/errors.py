@@ -63,9 +63,27 @@ class ModelError(EdgegateError):
 
 
 class BindingError(EdgegateError):
-    """A model input dimension is unbound, or a binding does not fit the model."""
+    """A model input dimension is unbound, or a binding does not fit the model.
+
+    For an unbound dimension, ``input_name``, ``dim_index`` (None when the input declares no
+    shape) and ``dim_name`` (the symbol, None when anonymous) let a caller word its own advice.
+    """
 
     exit_code = ExitCode.BINDING_ERROR
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        *,
+        input_name: str | None = None,
+        dim_index: int | None = None,
+        dim_name: str | None = None,
+    ) -> None:
+        super().__init__(message, path)
+        self.input_name = input_name
+        self.dim_index = dim_index
+        self.dim_name = dim_name
 
 
 class PolicyError(EdgegateError):

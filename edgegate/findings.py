@@ -146,6 +146,7 @@ def _model_record(result: ModelResult, strict: bool) -> dict[str, Any]:
         "budget": result.budget,
         "passed": result.passed(strict),
         "error": result.error,
+        "exit_code": result.exit_code if result.error is not None else None,
         "settings": dict(result.settings),
         "target": None if result.target is None else dict(result.target),
         "metrics": dict(result.metrics),

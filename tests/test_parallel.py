@@ -133,6 +133,27 @@ def test_merge_keeps_a_model_error_and_its_exit_code(repo, capsys):
     assert main(["merge", "bad.json", "--quiet"]) == 3
 
 
+def test_merge_keeps_each_model_error_s_own_exit_code(repo, capsys):
+    # a_dynamic.onnx has an unbound batch (5), b_broken.onnx is not ONNX (3); both hash to shard 1
+    # of 2, where the shard document's own exit code is a_dynamic's 5: each record carries its code
+    save(conv_relu(3, 4, 16, batch="N"), repo / "models" / "a_dynamic.onnx")
+    write(repo / "models" / "b_broken.onnx", "garbage")
+    whole = run_check(_spec(repo), None).as_records()
+    codes = {(m["model"], m["budget"]): m["exit_code"] for m in whole["models"] if m["error"]}
+    assert codes == {("models/a_dynamic.onnx", "small"): 5, ("models/a_dynamic.onnx", "all"): 5,
+                     ("models/b_broken.onnx", "small"): 3, ("models/b_broken.onnx", "all"): 3}
+    for index in (1, 2):
+        write(repo / f"shard{index}.json", json.dumps(run_check(_spec(repo), None, shard=(index, 2)).as_records()))
+    assert main(["merge", "shard2.json", "shard1.json", "--json", "merged.json", "--quiet"]) == 5
+    assert json.loads((repo / "merged.json").read_text()) == whole  # per-model codes included
+    assert whole["exit_code"] == 5  # the first error in path order: a_dynamic's
+    # without a_dynamic the same merge gives b_broken's 3, as one run does
+    (repo / "models" / "a_dynamic.onnx").unlink()
+    assert run_check(_spec(repo), None).exit_code() == 3
+    write(repo / "shard1.json", json.dumps(run_check(_spec(repo), None, shard=(1, 2)).as_records()))
+    assert main(["merge", "shard1.json", "shard2.json", "--quiet"]) == 3
+
+
 class _Terminal(io.StringIO):
     def isatty(self):
         return True

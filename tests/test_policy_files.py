@@ -91,3 +91,23 @@ def test_quantities_in_a_policy_are_exact():
         "arithmetic_intensity": 25,
         "file_bytes": 1_000_000,  # YAML reads 1e6 as the string '1e6': a plain number of bytes
     }
+
+
+def test_a_bare_off_is_read_as_off(tmp_path):
+    # YAML reads a bare off (and no, false) as false: it switches the check off, over a preset too
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nextends: cortex-m7-int8\nbudgets:\n  default:\n"
+                    "    dynamic_dims: off\n    fits_on_chip: false\n  mine:\n    dynamic_dims: no\n",
+                    encoding="utf-8")
+    default, mine = load_policy(path).budgets
+    assert (default.options["dynamic_dims"], default.options["fits_on_chip"]) == ("off", "off")
+    assert mine.options["dynamic_dims"] == "off"
+
+
+def test_a_switch_set_to_true_names_the_accepted_values(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nbudgets:\n  det:\n    dynamic_dims: on\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as error:
+        load_policy(path)
+    assert str(error.value) == (f"{path}:4:19: budgets.det.dynamic_dims: true is not one of"
+                                " 'error', 'warning', 'off'")

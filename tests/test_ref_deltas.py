@@ -148,8 +148,10 @@ def test_nothing_changed_checks_nothing_and_reports_no_change(repo, capsys):
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "all")
     assert main(["check", "--changed-since", "HEAD", "--format", "text"]) == 0
-    assert capsys.readouterr().out == ("changes since HEAD:\n  no model changed\n"
-                                       "0 model checks: 0 passed, 0 failed (0 errors, 0 warnings)\n")
+    captured = capsys.readouterr()
+    assert captured.out == ("changes since HEAD:\n  no model changed\n"
+                            "0 model checks: 0 passed, 0 failed (0 errors, 0 warnings)\n")
+    assert captured.err == "edgegate: nothing to check: no model changed since HEAD\n"
 
 
 def test_sharded_deltas_merge_into_the_unsharded_document(repo):

@@ -63,3 +63,16 @@ def test_rows_are_dropped_whole():
 def test_nothing_but_the_note_fits():
     # a budget smaller than the headline writes nothing at all
     assert _summary(_many(3), limit=100) == ""
+
+
+def test_a_max_increase_row_has_its_value_limit_and_excess():
+    # flops 28160 against a baseline of 14080 with max_increase 5%: at most 14080 x 1.05 = 14784;
+    # excess (28160 - 14784) / 14784 = 90.5%. The message names the metric and the baseline.
+    grew = Finding("max_increase", "error", False, "m.onnx",
+                   "flops 28.2 kFLOP is +100.0% against the baseline 14.1 kFLOP: exceeds max_increase 5%"
+                   " (at most 14.8 kFLOP)", budget="b", metric="flops", value=28160, limit=14784,
+                   bound="max", unit="FLOP")
+    text = _summary(RunResult("p.yaml", (ModelResult("m.onnx", "b", (grew,)),)).as_records())
+    assert ("| m\\.onnx | b | max\\_increase | ❌ FAIL | 28.2 kFLOP | max 14.8 kFLOP | 90.5% |"
+            " flops 28\\.2 kFLOP is \\+100\\.0% against the baseline 14\\.1 kFLOP: exceeds max\\_increase 5%"
+            " \\(at most 14\\.8 kFLOP\\) |\n") in text

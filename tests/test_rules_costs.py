@@ -12,7 +12,7 @@ from edgegate.findings import Finding
 from edgegate.policy.costs import cost_fn
 from edgegate.policy.model import Budget
 from edgegate.rules.contributors import top_contributors
-from edgegate.rules.engine import coverage
+from edgegate.rules.coverage import CustomTally, coverage
 from gate_helpers import estimate_of, layer, skip_estimate, subject
 
 FLOAT = TensorProto.FLOAT
@@ -62,12 +62,30 @@ def test_coverage_counts_known_custom_and_unestimated_nodes():
         layer(1, "vendor", ["a"], ["b"], sizes, flops=300, op_types=("VendorOp",)),
         layer(2, "relu", ["b"], ["y"], sizes, flops=100, op_types=("Relu",)),
     ], sizes, unestimated=[Unestimated("u", "Mystery", "", "no formula")])
-    assert coverage(estimate, {"VendorOp"}) == {
+    assert coverage(estimate, {"vendor": 300}) == {
         "nodes": 4, "known_nodes": 2, "custom_nodes": 1, "unestimated_nodes": 1,
         "node_share": 0.5,  # 2 of 4
-        "flop_share": pytest.approx(1100 / 1400),  # the vendor layer's 300 of 1400 FLOPs are custom
+        "flop_share": pytest.approx(1100 / 1400),  # the vendor node's 300 of 1400 FLOPs are custom
     }
-    assert coverage(estimate, set())["flop_share"] == 1.0
+    assert coverage(estimate, {})["flop_share"] == 1.0
+
+
+def test_coverage_counts_a_custom_node_s_own_flops_not_its_layer_s():
+    # a layer of 1000 FLOPs of which the custom formula gave 250 (the rest from a fused node):
+    # 250 of the 1300 total FLOPs are custom; 1 of the 2 nodes
+    sizes = {"x": 1, "a": 1, "y": 1}
+    estimate = estimate_of([layer(0, "vendor", ["x"], ["a"], sizes, flops=1000, op_types=("V", "Relu")),
+                            layer(1, "relu", ["a"], ["y"], sizes, flops=300, op_types=("Relu",))], sizes)
+    found = coverage(estimate, {"vendor": 250, "in_a_loop_body": 40})  # body nodes are no layer's
+    assert (found["custom_nodes"], found["known_nodes"]) == (1, 1)
+    assert found["flop_share"] == pytest.approx((1300 - 250) / 1300)
+
+
+def test_the_tally_records_the_nodes_a_custom_formula_costs():
+    tally = CustomTally()
+    wrapped = tally.wrap({"VendorOp": cost_fn({"flops_per_output": 3})})
+    assert wrapped["VendorOp"](VENDOR) == OpCost(0, 384)  # 128 output elements x 3
+    assert tally.flops == {"n": 384}
 
 
 def _failing(metric, limit=None, unit="FLOP"):

@@ -34,7 +34,7 @@ def test_unknown_dimension_without_name_needs_input_shape():
     ("kwargs", "message"),
     [
         ({"input_shapes": {"nope": (1, 3)}}, "the model has no input 'nope' (its inputs: x)"),
-        ({"input_shapes": {"x": (1, 3, 1)}}, "input 'x' has rank 2, got 3 dimensions"),
+        ({"input_shapes": {"x": (1, 3, 1)}}, "input 'x' has rank 2, its bound shape has 3 dimensions"),
         ({"input_shapes": {"x": (1, 4)}}, "input 'x' dimension 1 is fixed at 3 in the model, got 4"),
         ({"dims": {"batch": 0}}, "dimension 'batch' must be bound to a value > 0, got 0"),
     ],

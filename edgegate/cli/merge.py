@@ -3,7 +3,8 @@ one result and report it as one run would: text (or any ``--format``), ``--junit
 ``--json``, ``--sarif``, the GitHub step summary, and the history (``--history``).
 
 Pull-request deltas in the shards (``deltas``) are combined too. The exit code is the merged
-run's, as if one job had checked every model.
+run's, as if one job had checked every model: each model error keeps its own code (the
+record's ``exit_code``), so the first in path order decides, as in one run.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Options shared by the commands that run a policy over models (check, baseline): which
-policy and root, which models (--all, --shard), how many processes (--jobs); and the models
-changed since a git revision, with their REF versions for deltas."""
+policy and root, which models (--all, --shard), how many processes (--jobs); the models
+changed since a git revision, with their REF versions for deltas; and what a run that
+checked no model means."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from edgegate.errors import UsageError
-from edgegate.parallel import CheckRun, CheckSpec, parse_shard, run_checks
+from edgegate.parallel import CheckRun, CheckSpec, parse_shard, relative_path, run_checks
 from edgegate.policy.discover import find_policy, repo_root, shown_path
+from edgegate.policy.load import load_policy
+from edgegate.policy.select import selects
 from edgegate.refdelta import RefChange, deleted_models
+from edgegate.rules.engine import discover_models
 from edgegate.vcs import changed_models
 
 
@@ -67,3 +71,35 @@ def with_changes(spec: CheckSpec, ref: str) -> tuple[CheckSpec, list[str]]:
     changes = tuple(RefChange(c.path, c.status, c.old_path) for c in changed_models(root, ref))
     deleted = tuple(deleted_models(root, ref))
     return replace(spec, ref=ref, changes=changes, deleted=deleted), [str(root / c.path) for c in changes]
+
+
+def nothing_checked(spec: CheckSpec, files: list[str] | None, shard: str | None, what: str) -> str:
+    """Why a run checked no model, as one line: the policy selects none of ``files`` (each a
+    ``what``: "file given"; None: every model under the root), or ``shard`` holds none of
+    those it selects.
+
+    UsageError when the run was over every model and the policy selects none of them: a
+    policy whose globs match nothing would otherwise pass every build.
+    """
+    root = Path(spec.root)
+    paths = discover_models(root) if files is None else [relative_path(root, path) for path in files]
+    budgets = load_policy(spec.policy).budgets
+    selected = [path for path in paths if any(selects(budget, path) for budget in budgets)]
+    if selected and shard is not None:
+        index, count = parse_shard(shard)
+        noun = "model" if files is None else what
+        return f"shard {index}/{count} holds none of the {_count(len(selected), noun)} {spec.policy} selects"
+    if files is None:
+        plural = "" if len(paths) == 1 else "s"
+        found = (f"it holds {len(paths)} *.onnx file{plural}: check the budgets' include globs"
+                 if paths else "there is no *.onnx file there: check --root")
+        raise UsageError(f"{spec.policy} selects no model under {root.resolve()} ({found})")
+    if not paths:
+        return f"no {what}"
+    return f"{spec.policy} selects none of the {_count(len(paths), what)}"
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 model``, ``3 models``; a noun with a tail pluralizes its first word (``models changed``)."""
+    head, _, tail = noun.partition(" ")
+    return f"{number} {head}{'' if number == 1 else 's'}{' ' + tail if tail else ''}"

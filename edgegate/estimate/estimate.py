@@ -166,7 +166,8 @@ def estimate_model(
         inferred, analyzed = infer_and_analyze(model, dims or {}, lookup_with(custom_costs or {}))
         graph = cost_graph(analyzed, precision, fusion)
     except EdgegateError as error:
-        raise type(error)(error.message, path or error.path) from None
+        error.path = path or error.path
+        raise
     return Estimate(
         model=path or "<model>",
         settings=Settings(

@@ -41,20 +41,20 @@ def _hint(value: onnx.ValueInfoProto, index: int, dim: onnx.TensorShapeProto.Dim
     return f"bind it with {by_name}--input-shape {value.name}={example}"
 
 
-def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int], source: str) -> None:
+def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int]) -> None:
     dims = value.type.tensor_type.shape.dim
     if value.type.tensor_type.HasField("shape") and len(dims) != len(shape):
         raise BindingError(
-            f"{source}: input '{value.name}' has rank {len(dims)}, got {len(shape)} dimensions"
+            f"input '{value.name}' has rank {len(dims)}, its bound shape has {len(shape)} dimensions"
         )
     for index, size in enumerate(shape):
         if size <= 0:
-            raise BindingError(f"{source}: input '{value.name}' dimension {index} must be > 0")
+            raise BindingError(f"input '{value.name}' dimension {index} must be > 0")
         if size > MAX_ELEMENTS:
-            raise BindingError(f"{source}: input '{value.name}' dimension {index} is {size}, {TOO_BIG}")
+            raise BindingError(f"input '{value.name}' dimension {index} is {size}, {TOO_BIG}")
         if index < len(dims) and dims[index].dim_value > 0 and dims[index].dim_value != size:
             raise BindingError(
-                f"{source}: input '{value.name}' dimension {index} is fixed at "
+                f"input '{value.name}' dimension {index} is fixed at "
                 f"{dims[index].dim_value} in the model, got {size}"
             )
 
@@ -83,7 +83,7 @@ def bind_inputs(
         tensor_type = value.type.tensor_type
         if value.name in input_shapes:
             shape = [int(size) for size in input_shapes[value.name]]
-            _check_shape(value, shape, "--input-shape")
+            _check_shape(value, shape)
             tensor_type.ClearField("shape")
             for size in shape:
                 tensor_type.shape.dim.add().dim_value = size
@@ -91,7 +91,8 @@ def bind_inputs(
         if not tensor_type.HasField("shape"):
             raise BindingError(
                 f"input '{value.name}' has no declared shape: bind it with "
-                f"--input-shape {value.name}=D0xD1x..."
+                f"--input-shape {value.name}=D0xD1x...",
+                input_name=value.name,
             )
         for index, dim in enumerate(tensor_type.shape.dim):
             if dim.dim_value > 0:
@@ -99,7 +100,12 @@ def bind_inputs(
             if dim.dim_param and dim.dim_param in dims:
                 dim.dim_value = int(dims[dim.dim_param])
                 continue
-            raise BindingError(f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim))
+            raise BindingError(
+                f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim),
+                input_name=value.name,
+                dim_index=index,
+                dim_name=dim.dim_param or None,
+            )
     for name, number in (input_values or {}).items():
         _make_constant(model, inputs[name], number)
 

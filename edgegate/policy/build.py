@@ -23,6 +23,8 @@ from edgegate.units import format_quantity, parse_quantity
 
 SETTING_KEYS = ("dims", "input_shapes", "precision", "fusion", "target", "fps", "unestimated")
 OPTION_KEYS = ("ops", "opset", "dynamic_dims", "dtypes", "fits_on_chip")
+SWITCH_KEYS = ("dynamic_dims", "fits_on_chip")
+"""Options whose value is a severity or ``off``; YAML reads a bare ``off`` as false, which means off."""
 
 
 def build_policy(document: Document) -> Policy:
@@ -79,16 +81,23 @@ def _budget(document: Document, name: str, targets: dict[str, Target],
         fps=parse_quantity(values["fps"], "fps") if "fps" in values else None,
         unestimated=values.get("unestimated", "fail"),
     )
+    if settings.fps == 0:
+        problems.append(document.error(where["fps"], "must be more than 0"))
     path = ("budgets", name)
     limits = tuple(_limit(document, path + ("limits", metric), metric, spec, settings, problems)
                    for metric, spec in own.get("limits", {}).items())
-    options = {key: own[key] for key in OPTION_KEYS if key in own}
+    options = {key: _option(key, own[key]) for key in OPTION_KEYS if key in own}
     if target is not None or settings.target is None:
         _check_options(document, path, options, target, problems)
     if target is not None and settings.precision != "model" and target.peak_for(settings.precision) is None:
         problems.append(document.error(where["target"], target.missing_peak(settings.precision)))
     return Budget(name, tuple(own.get("include", DEFAULT_INCLUDE)), tuple(own.get("exclude", ())),
                   settings, limits, options)
+
+
+def _option(key: str, value: Any) -> Any:
+    """A lint option's validated value, with a switch's ``false`` (YAML's bare ``off``) as ``"off"``."""
+    return "off" if key in SWITCH_KEYS and value is False else value
 
 
 def _resolve_target(document: Document, name: str | None, path: Path_ | None,
@@ -153,12 +162,18 @@ def _check_options(document: Document, path: Path_, options: Mapping[str, Any],
 
 
 def _custom_costs(document: Document, problems: list[PolicyError]) -> dict[str, CostFn]:
-    """The CostFn of each ``custom_ops`` entry; problems for ``as`` mixed with per-output costs
-    or naming an op without a formula."""
+    """The CostFn of each ``custom_ops`` entry; problems for an op that has a formula already
+    (the estimator would never use the entry), ``as`` mixed with per-output costs, or ``as``
+    naming an op without a formula."""
     result = {}
     known = costs.standard_ops()
     for op_type, spec in document.data.get("custom_ops", {}).items():
         path = ("custom_ops", op_type)
+        if costs.has_formula(op_type):
+            problems.append(document.error(
+                path, f"op {op_type} already has a cost formula (`edgegate ops` lists them);"
+                " custom_ops are for ops without one", key=True))
+            continue
         if "as" in spec and ("flops_per_output" in spec or "macs_per_output" in spec):
             problems.append(document.error(path, "give 'as' or per-output costs, not both"))
             continue

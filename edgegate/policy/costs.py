@@ -11,7 +11,7 @@ import math
 from fractions import Fraction
 from typing import Any, Mapping
 
-from edgegate.cost.registry import OPS
+from edgegate.cost.registry import OPS, lookup
 from edgegate.cost.types import CostFn, NodeInfo, OpCost
 
 
@@ -44,3 +44,10 @@ def cost_fn(spec: Mapping[str, Any]) -> CostFn:
 def standard_ops() -> list[str]:
     """The op types a custom op may borrow a formula from (default ONNX domain)."""
     return sorted(name for name in OPS if "." not in name)
+
+
+def has_formula(key: str) -> bool:
+    """True when the registry costs the ``custom_ops`` key ``key`` itself: ``domain.OpType``
+    names that domain, a bare ``OpType`` the default one."""
+    domain, _, op_type = key.rpartition(".")
+    return lookup(op_type, domain) is not None

@@ -110,13 +110,16 @@ def _message(error: jsonschema.ValidationError) -> str:
         names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
         return f"expected {names}, got {describe(value)}"
     if error.validator == "enum":
-        options = ", ".join(f"'{option}'" for option in rule)
-        return f"{describe(value)} is not one of {options}{did_you_mean(str(value), map(str, rule))}"
+        shown = [option for option in rule if isinstance(option, str)]  # a switch's false stands for 'off'
+        options = ", ".join(f"'{option}'" for option in shown)
+        return f"{describe(value)} is not one of {options}{did_you_mean(str(value), shown)}"
     if error.validator == "required":
         missing = [key for key in rule if key not in value]
         return f"missing required key '{missing[0]}'"
     if error.validator == "minimum":
         return f"{describe(value)} is below the minimum {rule}"
+    if error.validator == "exclusiveMinimum":
+        return f"must be more than {rule}"
     if error.validator in ("minItems", "minProperties"):
         return "must not be empty"
     if error.validator == "pattern":

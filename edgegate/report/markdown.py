@@ -111,16 +111,23 @@ def _status(finding: Record, strict: bool) -> str:
 
 
 def _numbers(finding: Record) -> str:
-    """The value, limit and excess cells (empty for a lint rule)."""
-    if not has_limit(finding):
+    """The value, limit and excess cells: a metric's against its limit or, for ``max_increase``,
+    against the most its baseline allows; empty for a lint rule."""
+    if not (has_limit(finding) or _is_increase(finding)):
         return "| |"
     headroom = finding["headroom_percent"]
     excess = "" if headroom is None else f"{-headroom:.1f}%"
     return f"{quantity(finding, 'value')} | {finding['bound']} {quantity(finding, 'limit')} | {excess}"
 
 
+def _is_increase(finding: Record) -> bool:
+    """True for a ``max_increase`` finding with its value and largest allowed value."""
+    return finding["rule"] == "max_increase" and finding["value"] is not None and finding["limit"] is not None
+
+
 def _detail(model: Record, finding: Record) -> str:
-    """The message (lint rules), advice and top layers, escaped, separated by ``<br>``."""
+    """The message (lint rules and ``max_increase``, which names the metric and the baseline),
+    advice and top layers, escaped, separated by ``<br>``."""
     parts = [] if has_limit(finding) else [cell(finding["message"])]
     if finding["advice"]:
         parts.append(cell(finding["advice"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import Any, Sequence
 
 import edgegate
 from edgegate.errors import BindingError, ModelError, PolicyError
@@ -17,7 +17,9 @@ from edgegate.policy.discover import shown_path
 from edgegate.policy.model import Budget, Policy
 from edgegate.policy.select import selects
 from edgegate.rules import RULES
+from edgegate.rules.binding import policy_advice
 from edgegate.rules.contributors import top_contributors
+from edgegate.rules.coverage import CustomTally, coverage
 from edgegate.rules.subject import ModelFacts, Subject, read_facts
 from edgegate.target.model import Target, compute_precision
 from edgegate.target.roofline import TargetReport, evaluate
@@ -30,13 +32,14 @@ class Checker:
         self.policy = policy
         self.root = root
         self.top = top
-        self._estimates: dict[tuple[Any, ...], Estimate] = {}
+        self._estimates: dict[tuple[Any, ...], tuple[Estimate, dict[str, int]]] = {}
         self._facts: dict[str, ModelFacts] = {}
 
     def run(self, files: Sequence[str] | None, strict: bool = False, no_fail: bool = False) -> RunResult:
         """Check ``files`` (as pre-commit passes them), or every model the policy selects."""
         candidates = [self._relative(Path(f)) for f in files] if files else discover_models(self.root)
-        results, skipped = [], []
+        results: list[ModelResult] = []
+        skipped: list[str] = []
         for relative in candidates:
             budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
             if not budgets:
@@ -70,7 +73,7 @@ class Checker:
             settings=settings,
             target=None if subject.target is None or subject.report is None
             else target_record(subject.report, subject.target),
-            coverage=coverage(subject.estimate, self.policy.custom_costs),
+            coverage=coverage(subject.estimate, subject.custom_flops),
             contributors={metric: layers for metric, layers in contributors.items() if layers},
         )
 
@@ -81,14 +84,9 @@ class Checker:
         key = (path, tuple(sorted(settings.dims.items())), tuple(sorted(settings.input_shapes.items())),
                settings.precision, settings.fusion)
         if key not in self._estimates:
-            extra = {"custom_costs": self.policy.custom_costs} if self.policy.custom_costs else {}
-            self._estimates[key] = edgegate.estimate(
-                path, dims=settings.dims, input_shapes=settings.input_shapes,
-                precision=settings.precision, fusion=settings.fusion, **extra)
-        estimate = self._estimates[key]
-        if path not in self._facts:
-            self._facts[path] = read_facts(load_model(path), os.path.getsize(path))
-        facts = self._facts[path]
+            self._estimates[key] = self._estimate(budget, path)
+        estimate, custom_flops = self._estimates[key]
+        facts = self._facts_of(path)
         metrics: dict[str, int | float] = {**estimate.metrics(), "file_bytes": facts.file_bytes}
         target = self.policy.targets[settings.target] if settings.target else None
         report = None
@@ -99,40 +97,37 @@ class Checker:
                                   f" in budget '{budget.name}'", self.policy.path)
             report = evaluate(estimate, target, precision, settings.fps)
             metrics.update(report.metrics())
-        return Subject(relative, budget, estimate, facts, metrics, target, report)
+        return Subject(relative, budget, estimate, facts, metrics, target, report, custom_flops)
+
+    def _estimate(self, budget: Budget, path: str) -> tuple[Estimate, dict[str, int]]:
+        """The estimate of ``path`` under ``budget``'s settings, and the FLOPs of each node the
+        policy's custom formulas costed; an unbound dimension advises the policy's bindings."""
+        settings = budget.settings
+        tally = CustomTally()
+        try:
+            estimate = edgegate.estimate(
+                path, dims=settings.dims, input_shapes=settings.input_shapes,
+                precision=settings.precision, fusion=settings.fusion,
+                custom_costs=tally.wrap(self.policy.custom_costs) or None)
+        except BindingError as error:
+            raise policy_advice(error, budget.name, self._facts_of(path).inputs) from None
+        return estimate, tally.flops
+
+    def _facts_of(self, path: str) -> ModelFacts:
+        """The lint facts of the model at ``path`` (read once)."""
+        if path not in self._facts:
+            self._facts[path] = read_facts(load_model(path), os.path.getsize(path))
+        return self._facts[path]
 
 
 def discover_models(root: Path) -> list[str]:
     """Every ``*.onnx`` file under ``root`` (hidden directories skipped), relative and sorted."""
-    found = []
+    found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [name for name in dirs if not name.startswith(".")]
         found.extend(Path(folder, name).relative_to(root).as_posix()
                      for name in files if name.endswith(".onnx"))
     return sorted(found)
-
-
-def coverage(estimate: Estimate, custom: Collection[str]) -> dict[str, Any]:
-    """The share of nodes costed by known formulas, and of FLOPs that came from them.
-
-    Nodes costed by a policy's ``custom_ops`` and unestimated nodes are not known formulas.
-    """
-    custom_nodes, custom_flops = 0, 0
-    for layer in estimate.layers:
-        count = sum(op in custom for op in layer.op_types)
-        if count:
-            custom_nodes += count
-            custom_flops += layer.flops
-    unestimated = len(estimate.unestimated)
-    known = max(estimate.node_count - unestimated - custom_nodes, 0)
-    return {
-        "nodes": estimate.node_count,
-        "known_nodes": known,
-        "custom_nodes": custom_nodes,
-        "unestimated_nodes": unestimated,
-        "node_share": known / estimate.node_count if estimate.node_count else 1.0,
-        "flop_share": (estimate.flops - custom_flops) / estimate.flops if estimate.flops else 1.0,
-    }
 
 
 def target_record(report: TargetReport, target: Target) -> dict[str, Any]:

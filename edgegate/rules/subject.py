@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import onnx
@@ -13,7 +13,6 @@ from edgegate.findings import Finding
 from edgegate.policy.model import Budget
 from edgegate.target.model import Target
 from edgegate.target.roofline import TargetReport
-
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,10 @@ def _all_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
 
 @dataclass(frozen=True)
 class Subject:
-    """One model under one budget: the estimate, its metrics (model, target and file) and facts."""
+    """One model under one budget: the estimate, its metrics (model, target and file) and facts.
+
+    ``custom_flops`` holds the nodes the policy's ``custom_ops`` formulas costed, with their FLOPs.
+    """
 
     model: str
     budget: Budget
@@ -106,6 +108,7 @@ class Subject:
     metrics: Mapping[str, int | float]
     target: Target | None = None
     report: TargetReport | None = None
+    custom_flops: Mapping[str, int] = field(default_factory=dict)
 
     def finding(self, rule: str, severity: str, passed: bool, message: str, **fields: Any) -> Finding:
         """A Finding about this subject (model and budget filled in)."""
