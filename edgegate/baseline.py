@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from edgegate import __version__
+from edgegate.jsonfile import read_json
 from edgegate.errors import UsageError
 from edgegate.findings import ModelResult, RunResult
 
@@ -120,12 +121,7 @@ def _shown(value: Any) -> str:
 def load_baseline(path: str | Path) -> Baseline:
     """Read a baseline file; UsageError naming the file when it is missing or not a baseline."""
     shown = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("--baseline: no such file", shown) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"not a baseline: cannot read it as JSON ({error})", shown) from None
+    data = read_json(path, "baseline", missing="--baseline: no such file")
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         raise UsageError(f"not a baseline: no \"schema\": \"{BASELINE_SCHEMA}\""
                          " (write one with `edgegate baseline --out`)", shown)

@@ -7,11 +7,11 @@ because shards partition models by path and a serial run lists models in path or
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from edgegate.errors import ExitCode, UsageError
+from edgegate.jsonfile import read_json
 from edgegate.findings import RECORDS_SCHEMA_VERSION, Contributor, Finding, ModelResult, RunResult
 
 _FINDING_FIELDS = ("rule", "severity", "passed", "model", "message", "budget", "metric", "value",
@@ -22,12 +22,7 @@ _ERROR_CODES = {int(ExitCode.MODEL_ERROR), int(ExitCode.POLICY_ERROR), int(ExitC
 def load_records(path: str | Path) -> dict[str, Any]:
     """A check's JSON document from ``path``; UsageError naming the file when it is not one."""
     shown = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("no such file", shown) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"not a check result: cannot read it as JSON ({error})", shown) from None
+    data = read_json(path, "check result")
     if not isinstance(data, dict) or not isinstance(data.get("models"), list):
         raise UsageError("not a check result: no 'models' list (write one with"
                          " `edgegate check --json PATH`)", shown)

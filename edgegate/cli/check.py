@@ -26,7 +26,7 @@ from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, not
 from edgegate.history import append_history, current_commit, now
 from edgegate.parallel import CheckSpec
 from edgegate.policy.discover import find_policy, shown_path
-from edgegate.report.outputs import FORMATS, plan, write_all
+from edgegate.report.outputs import add_report_arguments, plan, write_all
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,17 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", metavar="PATH",
                         help="append this run's metrics to a JSON Lines history (`edgegate trend`)")
     add_scale_arguments(parser)
-    reports = parser.add_argument_group("reports")
-    reports.add_argument("--format", action="append", default=[], metavar="NAME[:PATH]",
-                         help=f"a report, to standard output or PATH; repeatable ({', '.join(FORMATS)})."
-                         " Standard output gets auto unless given another: github under GitHub"
-                         " Actions, else text")
-    reports.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
-    reports.add_argument("--json", metavar="PATH", help="also write the JSON records to PATH")
-    reports.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
-    reports.add_argument("--github-summary", metavar="PATH",
-                         help="append the markdown summary to PATH (default: $GITHUB_STEP_SUMMARY"
-                         " when the github format is on standard output)")
+    add_report_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,21 +17,14 @@ from typing import Any, Mapping, Sequence
 
 from edgegate.history import append_history, current_commit, now
 from edgegate.records import load_records, merge_results, run_result
-from edgegate.report.outputs import FORMATS, plan, write_all
+from edgegate.report.outputs import add_report_arguments, plan, write_all
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``edgegate merge``."""
     parser.add_argument("results", nargs="+", metavar="RESULT.json",
                         help="JSON results of `edgegate check --shard K/N --json PATH`")
-    parser.add_argument("--format", action="append", default=[], metavar="NAME[:PATH]",
-                        help=f"report format, to standard output or PATH; repeatable ({', '.join(FORMATS)})")
-    parser.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
-    parser.add_argument("--json", metavar="PATH", help="also write the merged JSON result to PATH")
-    parser.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
-    parser.add_argument("--github-summary", metavar="PATH",
-                        help="append the markdown summary to PATH (default: $GITHUB_STEP_SUMMARY"
-                        " when the github format is on standard output)")
+    add_report_arguments(parser)
     parser.add_argument("--history", metavar="PATH",
                         help="append the merged run's metrics to this JSON Lines history")
     parser.add_argument("--quiet", "-q", action="store_true",

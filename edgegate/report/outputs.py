@@ -7,6 +7,7 @@ unless a ``--format`` without a path names another.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence, TextIO
@@ -86,3 +87,19 @@ def _write_file(output: Output, records: Record) -> None:
         return
     with path.open("w", encoding="utf-8", newline="\n") as out:
         REPORTERS[output.format].write(records, out)
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """The report options that ``plan`` reads: --format, --junit-xml, --json, --sarif,
+    --github-summary."""
+    reports = parser.add_argument_group("reports")
+    reports.add_argument("--format", action="append", default=[], metavar="NAME[:PATH]",
+                         help=f"a report, to standard output or PATH; repeatable ({', '.join(FORMATS)})."
+                         " Standard output gets auto unless given another: github under GitHub"
+                         " Actions, else text")
+    reports.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
+    reports.add_argument("--json", metavar="PATH", help="also write the JSON records to PATH")
+    reports.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
+    reports.add_argument("--github-summary", metavar="PATH",
+                         help="append the markdown summary to PATH (default: $GITHUB_STEP_SUMMARY"
+                         " when the github format is on standard output)")
