@@ -147,8 +147,9 @@ def round_limit(value: int | float | Fraction, unit: str, up: bool = True) -> st
     """
     scale, prefix = 1, ""
     if unit not in _UNPREFIXED and unit != "FLOP/B":
-        for name, size in BINARY_PREFIXES if unit == "B" else DECIMAL_PREFIXES:
-            if abs(value) >= size:
+        prefixes: tuple[tuple[str, int], ...] = BINARY_PREFIXES if unit == "B" else DECIMAL_PREFIXES
+        for name, size in prefixes:
+            if abs(Fraction(value)) >= size:
                 scale, prefix = size, name
                 break
     scaled = Fraction(value) / scale

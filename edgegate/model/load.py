@@ -113,7 +113,7 @@ def _open(path: str) -> BinaryIO:
     raise ModelError(problem, path)
 
 
-def _describe_content(head: bytes) -> str:
+def _describe_content(head: bytes | bytearray) -> str:
     """'looks like a text file; ' when the first bytes are printable text, else ''."""
     text = bytes(head[:256]).decode("utf-8", "replace")
     printable = sum(ch.isprintable() or ch in "\t\n\r" for ch in text)

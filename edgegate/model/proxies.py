@@ -10,7 +10,7 @@ inferred through them are then read back onto the real graph, which keeps its ow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import onnx
@@ -58,12 +58,12 @@ def _at(node: onnx.NodeProto, index: int) -> str:
     return node.input[index] if index < len(node.input) else ""
 
 
-def _attrs(node: onnx.NodeProto, names: Sequence[str]) -> dict[str, object]:
+def _attrs(node: onnx.NodeProto, names: Sequence[str]) -> dict[str, Any]:
     """The node's attributes among ``names``, as helper.make_node keyword arguments."""
     return {a.name: helper.get_attribute_value(a) for a in node.attribute if a.name in names}
 
 
-def _attr(node: onnx.NodeProto, name: str, default: object = None) -> object:
+def _attr(node: onnx.NodeProto, name: str, default: Any = None) -> Any:
     found = [a for a in node.attribute if a.name == name]
     return helper.get_attribute_value(found[0]) if found else default
 

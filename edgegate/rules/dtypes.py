@@ -40,12 +40,12 @@ def check(subject: Subject) -> Iterator[Finding]:
     failures = []
     if "weights" in options:
         by_dtype: dict[str, list[str]] = {}
-        for name, dtype in subject.facts.weights:
-            by_dtype.setdefault(dtype_name(dtype), []).append(name)
-        for dtype, names in sorted(by_dtype.items()):
-            if dtype not in options["weights"]:
+        for name, weight_dtype in subject.facts.weights:
+            by_dtype.setdefault(dtype_name(weight_dtype), []).append(name)
+        for name_of_dtype, names in sorted(by_dtype.items()):
+            if name_of_dtype not in options["weights"]:
                 failures.append((f"{len(names)} weight tensor{'s' if len(names) > 1 else ''} "
-                                 f"{'are' if len(names) > 1 else 'is'} {dtype}, first '{names[0]}'"
+                                 f"{'are' if len(names) > 1 else 'is'} {name_of_dtype}, first '{names[0]}'"
                                  f" (allowed: {', '.join(options['weights'])})", names[0]))
     for value in subject.facts.inputs if "inputs" in options else ():
         dtype = dtype_name(value.dtype)
