@@ -10,6 +10,7 @@ shows a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -83,6 +84,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run edgegate with ``argv`` (default: sys.argv[1:]) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # An estimate allocates a few objects per node and frees them all at the end; the default
+    # collection threshold (700) would scan the growing graph every few nodes.
+    gc.set_threshold(20_000, 50, 50)
     args = build_parser(argv).parse_args(argv)
     try:
         return int(args.run(args))
