@@ -1,6 +1,7 @@
-"""com.microsoft Attention and MultiHeadAttention against hand-computed counts.
+"""ONNX Attention, com.microsoft Attention and MultiHeadAttention, RotaryEmbedding, by hand.
 
-Per score: 1 (scale) + 5 (softmax) + 1 with a mask or causal masking + 1 with attention_bias.
+Per score: 1 (scale) + 5 (softmax) + 1 with a mask or causal masking + 1 with attention_bias
+(com.microsoft) or + 3 with softcap (ONNX Attention).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node
 
-from edgegate.cost.types import Uncostable
+from edgegate.cost.types import OpCost, Uncostable
 
 MS = "com.microsoft"
 
@@ -21,6 +22,19 @@ def attention(inputs, out, **attrs):
 def mha(inputs, outputs, heads):
     """A com.microsoft.MultiHeadAttention node."""
     return node("MultiHeadAttention", inputs, outputs, {"num_heads": heads}, MS)
+
+
+def sdpa(inputs, outputs, **attrs):
+    """An ONNX (opset 23+) Attention node."""
+    return node("Attention", inputs, outputs, attrs)
+
+
+LLAMA_QKV = [("q", (1, 32, 128, 64)), ("k", (1, 8, 128, 64)), ("v", (1, 8, 128, 64))]
+DECODE_QKV = [("q", (2, 1, 512)), ("k", (2, 1, 128)), ("v", (2, 1, 128)), None]
+DECODE_PAST = [("pk", (2, 2, 15, 64)), ("pv", (2, 2, 15, 64))]
+LINEAR_QKV = [("q", (1, 2, 32)), ("k", (1, 2, 32)), ("v", (1, 2, 32))]
+LINEAR_HEADS = {"q_num_heads": 2, "kv_num_heads": 2}
+LINEAR_OUT = [("o", (1, 2, 32))]
 
 
 GPT2_STEP = [("x", (1, 1, 768)), ("w", (768, 2304)), None, None]
@@ -146,6 +160,137 @@ CASES = [
         4_020,
         "bnlh-keys",
     ),
+    # ONNX Attention, Llama GQA prefill (32 query heads share 8 KV heads), causal, S = L = 128:
+    # MACs 1*128*128 * (32*64 + 32*64) = 16,384 * 4,096 = 67,108,864 (GQA adds no products);
+    # FLOPs 134,217,728 + 32*128*128 scores * 7 = 134,217,728 + 3,670,016 = 137,887,744.
+    case(
+        sdpa(LLAMA_QKV, [("y", (1, 32, 128, 64))], is_causal=1),
+        67_108_864,
+        137_887_744,
+        "gqa-causal",
+    ),
+    # 3-D decode step, 8 query heads over 2 KV heads, 15 past keys + 1 new: L = 16 (from
+    # present_key); MACs 2*1*16 * (512 + 512) = 32,768; FLOPs 65,536 + 2*8*1*16 * 6 = 67,072.
+    case(
+        sdpa(
+            DECODE_QKV + DECODE_PAST,
+            [("y", (2, 1, 512)), ("pk1", (2, 2, 16, 64)), ("pv1", (2, 2, 16, 64))],
+            q_num_heads=8,
+            kv_num_heads=2,
+        ),
+        32_768,
+        67_072,
+        "decode-past",
+    ),
+    # Same without present outputs: L = 1 new + 15 past = 16, same counts.
+    case(
+        sdpa(DECODE_QKV + DECODE_PAST, [("y", (2, 1, 512))], q_num_heads=8, kv_num_heads=2),
+        32_768,
+        67_072,
+        "decode-past-no-present",
+    ),
+    # Float mask and softcap (Gemma 2), value head 32 != key head 16: MACs 1*10*10 * (4*16 +
+    # 4*32) = 100 * 192 = 19,200; FLOPs 38,400 + 4*10*10 * (1 + 5 + 1 + 3) = 38,400 + 4,000.
+    case(
+        sdpa(
+            [
+                ("q", (1, 4, 10, 16)),
+                ("k", (1, 4, 10, 16)),
+                ("v", (1, 4, 10, 32)),
+                ("m", (1, 1, 10, 10)),
+            ],
+            [("y", (1, 4, 10, 32))],
+            softcap=50.0,
+        ),
+        19_200,
+        42_400,
+        "mask-softcap",
+    ),
+    # Sliding window alone masks: MACs 8*8 * (2*16 + 2*16) = 4,096; FLOPs 8,192 + 2*8*8 * 7
+    # = 8,192 + 896 = 9,088.
+    case(
+        sdpa(
+            [("q", (1, 2, 8, 16)), ("k", (1, 2, 8, 16)), ("v", (1, 2, 8, 16))],
+            [("y", (1, 2, 8, 16))],
+            left_window_size=4,
+        ),
+        4_096,
+        9_088,
+        "window",
+    ),
+    # External cache: K/V hold all 64 slots, nonpad_kv_seqlen masks the padding; every slot
+    # is counted. MACs 1*1*64 * (256 + 256) = 32,768; FLOPs 65,536 + 4*1*64 * 7 = 67,328.
+    case(
+        sdpa(
+            [("q", (1, 1, 256)), ("k", (1, 64, 256)), ("v", (1, 64, 256)), None, None, None]
+            + [("n", (1,))],
+            [("y", (1, 1, 256))],
+            q_num_heads=4,
+            kv_num_heads=4,
+        ),
+        32_768,
+        67_328,
+        "nonpad-kv",
+    ),
+    # RoPE on (B, N, S, H) = (1, 32, 128, 64), full rotation: 3 * 1*32*128 * 64 = 786,432.
+    case(
+        node(
+            "RotaryEmbedding",
+            [LLAMA_QKV[0], ("cos", (128, 32)), ("sin", (128, 32))],
+            [("y", (1, 32, 128, 64))],
+        ),
+        0,
+        786_432,
+        "4d",
+    ),
+    # 3-D X (2, 10, 512), 8 heads of 64, half rotated (dim 32), with position_ids:
+    # 3 * 2*10*8 * 32 = 15,360.
+    case(
+        node(
+            "RotaryEmbedding",
+            [("x", (2, 10, 512)), ("cos", (4096, 16)), ("sin", (4096, 16)), ("p", (2, 10))],
+            [("y", (2, 10, 512))],
+            {"num_heads": 8, "rotary_embedding_dim": 32},
+        ),
+        0,
+        15_360,
+        "3d-partial",
+    ),
+    # LinearAttention, linear rule, 2 query heads per KV head: B*T = 6 tokens, dk 8, dv 16;
+    # state updates 6 * 2 * 8*16 = 1,536 MACs, readouts 6 * 4 * 8*16 = 3,072: 4,608 MACs;
+    # FLOPs 9,216 + 6 * 4 * 16 output scales = 9,600.
+    case(
+        node(
+            "LinearAttention",
+            [("q", (2, 3, 32)), ("k", (2, 3, 16)), ("v", (2, 3, 32))],
+            [("o", (2, 3, 64))],
+            {"q_num_heads": 4, "kv_num_heads": 2, "update_rule": "linear"},
+        ),
+        4_608,
+        9_600,
+        "linear",
+    ),
+    # Gated DeltaNet decode step, 16 heads of dk = dv = 128: state 16 * 128*128 = 262,144;
+    # MACs 2 * 262,144 (S^T k, k (x) w) + 262,144 (readout) = 786,432; FLOPs 1,572,864
+    # + 2,048 scales + 262,144 decays + 16 exps + 2 * 16*128 delta = 1,841,168.
+    case(
+        node(
+            "LinearAttention",
+            [
+                ("q", (1, 1, 2048)),
+                ("k", (1, 1, 2048)),
+                ("v", (1, 1, 2048)),
+                ("s", (1, 16, 128, 128)),
+                ("g", (1, 1, 16)),
+                ("beta", (1, 1, 16)),
+            ],
+            [("o", (1, 1, 2048)), ("s1", (1, 16, 128, 128))],
+            {"q_num_heads": 16, "kv_num_heads": 16},
+        ),
+        786_432,
+        1_841_168,
+        "gated-delta",
+    ),
 ]
 
 
@@ -163,9 +308,44 @@ def test_formula(info, expected):
         ),
         attention([("x", (4, 8)), ("w", (8, 24))], (4, 8)),
         mha([("q", (1, 4, 64))], [("y", (1, 4, 64))], 2),
+        sdpa([("q", (1, 4, 64)), ("k", (1, 4, 64)), ("v", (1, 4, 64))], [("y", (1, 4, 64))]),
+        sdpa([("q", (4, 64)), ("k", (4, 64)), ("v", (4, 64))], [("y", (4, 64))], q_num_heads=1),
+        node("RotaryEmbedding", [("x", (1, 4, 64)), ("c", (4, 32)), ("s", (4, 32))], [("y", None)]),
+        node(
+            "RotaryEmbedding",
+            [LLAMA_QKV[0], ("c", (128, 40)), ("s", (128, 40))],
+            [("y", (1, 32, 128, 64))],
+            {"rotary_embedding_dim": 80},
+        ),
+        node("LinearAttention", LINEAR_QKV, LINEAR_OUT, {"q_num_heads": 2}),
+        node("LinearAttention", LINEAR_QKV, LINEAR_OUT, {**LINEAR_HEADS, "update_rule": "rwkv"}),
+        node("LinearAttention", LINEAR_QKV, LINEAR_OUT, LINEAR_HEADS),
     ],
-    ids=["no-heads", "shared-buffer-no-length", "input-rank-2", "mha-no-key"],
+    ids=[
+        "no-heads",
+        "shared-buffer-no-length",
+        "input-rank-2",
+        "mha-no-key",
+        "sdpa-3d-no-heads",
+        "sdpa-rank-2",
+        "rope-3d-no-heads",
+        "rope-dim-over-head",
+        "linear-attention-no-heads",
+        "linear-attention-rule",
+        "linear-attention-no-decay",
+    ],
 )
 def test_uncostable(info):
     with pytest.raises(Uncostable):
         cost_of(info)
+
+
+def test_onnx_attention_costs_what_multi_head_attention_costs():
+    # The same masked cross attention (Dq 256, Dv 128, S 10, L 20, 8 heads, no bias) as the
+    # "cross" case above: 153,600 MACs, 307,200 + 2*8*10*20 * 7 = 329,600 FLOPs, both ways.
+    qkv = [("q", (2, 10, 256)), ("k", (2, 20, 256)), ("v", (2, 20, 128))]
+    contrib = mha([*qkv, None, ("m", (2, 20))], [("y", (2, 10, 128))], 8)
+    standard = sdpa(
+        [*qkv, ("m", (2, 1, 10, 20))], [("y", (2, 10, 128))], q_num_heads=8, kv_num_heads=8
+    )
+    assert cost_of(standard) == cost_of(contrib) == OpCost(153_600, 329_600)

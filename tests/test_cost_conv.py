@@ -1,4 +1,4 @@
-"""Conv, ConvTranspose, ConvInteger and FusedConv formulas against hand-computed counts."""
+"""Conv, ConvTranspose, ConvInteger, DeformConv, CausalConvWithState, FusedConv, by hand."""
 
 from __future__ import annotations
 
@@ -126,6 +126,68 @@ CASES = [
         32_768,
         71_680,
     ),
+    # DeformConv 3x3, 64 -> 64 on 32x32: MACs 1*64*32*32 * 64*9 = 65,536 * 576 = 37,748,736;
+    # samples 1*64 (Cin) * 32*32 * 9 = 589,824, 7 each (bilinear): FLOPs 75,497,472 + 4,128,768.
+    case(
+        node(
+            "DeformConv",
+            [("x", (1, 64, 32, 32)), ("w", (64, 64, 3, 3)), ("off", (1, 18, 32, 32))],
+            [("y", (1, 64, 32, 32))],
+            {"pads": (1, 1, 1, 1)},
+        ),
+        37_748_736,
+        79_626_240,
+    ),
+    # DCNv2 with bias and mask: + 65,536 bias adds + 589,824 mask multiplies = 80,281,600.
+    case(
+        node(
+            "DeformConv",
+            [
+                ("x", (1, 64, 32, 32)),
+                ("w", (64, 64, 3, 3)),
+                ("off", (1, 18, 32, 32)),
+                ("b", (64,)),
+                ("mask", (1, 9, 32, 32)),
+            ],
+            [("y", (1, 64, 32, 32))],
+            {"pads": (1, 1, 1, 1)},
+        ),
+        37_748_736,
+        80_281_600,
+        "bias-mask",
+    ),
+    # 1-D, 2 groups: MACs 2*6*8 * 2*3 = 576; samples 2*8 * 4*3 = 192, linear (2 taps) 3 each:
+    # FLOPs 1,152 + 576 = 1,728.
+    case(
+        node(
+            "DeformConv",
+            [("x", (2, 4, 10)), ("w", (6, 2, 3)), ("off", (2, 6, 8))],
+            [("y", (2, 6, 8))],
+            {"group": 2},
+        ),
+        576,
+        1_728,
+        "1d",
+    ),
+    # CausalConvWithState decode step (1 token, 1024 channels, k = 4) with bias and silu:
+    # MACs 1024 * 4 = 4,096; FLOPs 8,192 + 2 * 1,024 (bias, activation) = 10,240.
+    case(
+        node(
+            "CausalConvWithState",
+            [("x", (1, 1024, 1)), ("w", (1024, 1, 4)), ("b", (1024,)), ("s", (1, 1024, 3))],
+            [("y", (1, 1024, 1)), ("s1", (1, 1024, 3))],
+            {"activation": "silu"},
+        ),
+        4_096,
+        10_240,
+    ),
+    # Prefill of 16 positions, no bias or activation: 2*8*16 * 4 = 1,024 MACs.
+    case(
+        node("CausalConvWithState", [("x", (2, 8, 16)), ("w", (8, 1, 4))], [("y", (2, 8, 16))]),
+        1_024,
+        2_048,
+        "prefill",
+    ),
 ]
 
 
@@ -149,8 +211,19 @@ def test_dilation_does_not_change_macs():
         node("Conv", [("x", (1, 3, 8, 8)), ("w", (4, 3, 3, 3))], [("y", None)]),
         node("Conv", [("x", (1, 3, 8, 8))], [("y", (1, 4, 6, 6))]),
         node("ConvTranspose", [("x", (1, 3, 8, 8)), ("w", (3, 4))], [("y", (1, 4, 8, 8))]),
+        node(
+            "DeformConv",
+            [("x", (1, 4, 8)), ("w", (4, 4, 3, 3)), ("off", (1, 18, 6, 6))],
+            [("y", (1, 4, 6, 6))],
+        ),
     ],
-    ids=["weight-shape-unknown", "output-shape-unknown", "no-weight", "weight-rank-2"],
+    ids=[
+        "weight-shape-unknown",
+        "output-shape-unknown",
+        "no-weight",
+        "weight-rank-2",
+        "deform-rank-mismatch",
+    ],
 )
 def test_uncostable(info):
     with pytest.raises(Uncostable):

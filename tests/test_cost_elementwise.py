@@ -8,7 +8,7 @@ from cost_helpers import case, cost_of, node, unary
 UNARY = (
     "Abs Acos Acosh Asin Asinh Atan Atanh BitwiseNot Ceil Celu Cos Cosh Elu Erf Exp Floor Gelu"
     " HardSigmoid HardSwish IsInf IsNaN LeakyRelu Log Mish Neg Not Reciprocal Relu Round Selu"
-    " Shrink Sigmoid Sign Sin Sinh Softplus Softsign Sqrt Tan Tanh ThresholdedRelu"
+    " Shrink Sigmoid Sign Sin Sinh Softplus Softsign Sqrt Swish Tan Tanh ThresholdedRelu"
 ).split()
 
 BINARY = (
@@ -53,6 +53,12 @@ CASES = [
         0,
         60,
         "4",
+    ),
+    # SwiGLU over Llama's MLP width: Swish 1 + multiply 1 = 2 * 128*11008 = 2 * 1,409,024.
+    case(
+        node("SwiGLU", [("a", (1, 128, 11008)), ("b", (1, 128, 11008))], [("y", (1, 128, 11008))]),
+        0,
+        2_818_048,
     ),
 ]
 

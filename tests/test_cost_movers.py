@@ -42,6 +42,13 @@ MOVERS = [
     node("Tile", [X, ("r", (3,), [1, 2, 1])], [("y", (2, 6, 4))]),
     node("Transpose", [X], [("y", (4, 3, 2))], {"perm": (2, 1, 0)}),
     node("Trilu", [("x", (4, 4))], [("y", (4, 4))]),
+    node("BitCast", [X], [("y", (2, 3, 4))], {"to": 6}),
+    node("Scatter", [("x", (10, 4)), ("i", (2, 4)), ("u", (2, 4))], [("y", (10, 4))]),
+    node(
+        "TensorScatter",
+        [("past", (1, 8, 64, 16)), ("new", (1, 8, 1, 16)), ("at", (1,))],
+        [("present", (1, 8, 64, 16))],
+    ),
     node("ScatterND", [("x", (10, 4)), ("i", (2, 1)), ("u", (2, 4))], [("y", (10, 4))]),
     node("ScatterElements", [("x", (10, 4)), ("i", (2, 4)), ("u", (2, 4))], [("y", (10, 4))]),
     node("NonZero", [X], [("y", (3, 7))]),
@@ -76,6 +83,17 @@ CASES = [
         0,
         15,
         "mul",
+    ),
+    # Col2Im: 5 channels, 2x2 blocks, 12 blocks onto a 4x5 image: one add per input element,
+    # 1*(5*2*2)*12 = 240.
+    case(
+        node(
+            "Col2Im",
+            [("c", (1, 20, 12)), ("image", (2,), [4, 5]), ("block", (2,), [2, 2])],
+            [("y", (1, 5, 4, 5))],
+        ),
+        0,
+        240,
     ),
     # Range: one add per output element, 10.
     case(node("Range", [("s", (), 0), ("l", (), 10), ("d", (), 1)], [("y", (10,))]), 0, 10),

@@ -44,6 +44,8 @@ CASES = [
     case(unary("Softmax", (1, 12, 197, 197), {"axis": -1}), 0, 2_328_540),
     # LogSoftmax: 5 * 8*1000 = 40,000.
     case(unary("LogSoftmax", (8, 1000)), 0, 40_000),
+    # RMSNormalization (Llama): (3 + 1) * 128*4096 = 4 * 524,288 = 2,097,152.
+    case(norm("RMSNormalization", (1, 128, 4096), (4096,)), 0, 2_097_152),
     # Hardmax: one compare per element, 8*1000 = 8,000.
     case(unary("Hardmax", (8, 1000)), 0, 8_000),
     # Contrib LayerNorm with B: 7 * 2*128*256 = 7 * 65,536 = 458,752.

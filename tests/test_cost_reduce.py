@@ -1,4 +1,4 @@
-"""Reductions (one FLOP per input element), ArgMax/ArgMin, TopK and CumSum."""
+"""Reductions (one FLOP per input element), ArgMax/ArgMin, TopK, CumSum and CumProd."""
 
 from __future__ import annotations
 
@@ -68,6 +68,17 @@ CASES = [
     ),
     # CumSum: one add per element, 4*10 = 40.
     case(node("CumSum", [("x", (4, 10)), ("axis", (), 1)], [("y", (4, 10))]), 0, 40),
+    # CumProd: one multiply per element, exclusive and reversed alike, 3*7 = 21.
+    case(
+        node(
+            "CumProd",
+            [("x", (3, 7)), ("axis", (), 0)],
+            [("y", (3, 7))],
+            {"exclusive": 1, "reverse": 1},
+        ),
+        0,
+        21,
+    ),
 ]
 
 

@@ -12,7 +12,10 @@ import test_cost_contrib
 import test_cost_conv
 import test_cost_einsum
 import test_cost_elementwise
+import test_cost_loss
 import test_cost_matmul
+import test_cost_misc
+import test_cost_ml
 import test_cost_movers
 import test_cost_norm
 import test_cost_pool
@@ -20,6 +23,7 @@ import test_cost_quant
 import test_cost_recurrent
 import test_cost_reduce
 import test_cost_resize
+import test_cost_spectral
 from cost_helpers import case_key
 
 from edgegate.cost.registry import OPS, lookup
@@ -27,13 +31,18 @@ from edgegate.metrics import METRICS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 
+ML = "ai.onnx.ml."
+
 FAMILIES = [
     test_cost_attention,
     test_cost_contrib,
     test_cost_conv,
     test_cost_einsum,
     test_cost_elementwise,
+    test_cost_loss,
     test_cost_matmul,
+    test_cost_misc,
+    test_cost_ml,
     test_cost_movers,
     test_cost_norm,
     test_cost_pool,
@@ -41,6 +50,7 @@ FAMILIES = [
     test_cost_recurrent,
     test_cost_reduce,
     test_cost_resize,
+    test_cost_spectral,
 ]
 
 COST_MODEL_TABLE = (
@@ -94,9 +104,10 @@ def test_entry_is_well_formed(key):
     assert all(isinstance(i, int) and i >= 0 for i in spec.shape_inputs)
 
 
-@pytest.mark.parametrize("key", [k for k in OPS if "." not in k])
-def test_default_domain_keys_are_onnx_ops_with_those_inputs(key):
-    schema = onnx.defs.get_schema(key)
+@pytest.mark.parametrize("key", [k for k in OPS if "." not in k or k.startswith(ML)])
+def test_standard_keys_are_onnx_ops_with_those_inputs(key):
+    domain, _, op_type = key.rpartition(".")
+    schema = onnx.defs.get_schema(op_type, domain=domain)
     assert all(i < len(schema.inputs) for i in OPS[key].shape_inputs)
 
 
@@ -116,6 +127,9 @@ def test_lookup_normalizes_the_default_domain():
     assert lookup("Conv", "") is OPS["Conv"]
     assert lookup("Conv", "ai.onnx") is OPS["Conv"]
     assert lookup("Attention", "com.microsoft") is OPS["com.microsoft.Attention"]
+    assert lookup("Attention", "") is OPS["Attention"] is not OPS["com.microsoft.Attention"]
+    assert lookup("TreeEnsemble", "ai.onnx.ml") is OPS["ai.onnx.ml.TreeEnsemble"]
+    assert lookup("TreeEnsemble", "") is None
     assert lookup("Conv", "com.example") is None
     assert lookup("NoSuchOp", "") is None
 

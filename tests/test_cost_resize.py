@@ -1,4 +1,4 @@
-"""Resize/Upsample and GridSample: 2 FLOPs per interpolation tap, nearest free."""
+"""Resize/Upsample and GridSample: 2 FLOPs per interpolation tap, nearest free; AffineGrid."""
 
 from __future__ import annotations
 
@@ -48,6 +48,25 @@ CASES = [
     case(grid((1, 3, 16, 16), (1, 3, 8, 8), "nearest"), 0, 0, "nearest"),
     # Opset-20 volumetric linear: 2 * 2^3 = 16 per output element, 16 * 1*2*3*3*3 = 864.
     case(grid((1, 2, 4, 4, 4), (1, 2, 3, 3, 3), "linear"), 0, 864, "3d"),
+    # AffineGrid 2-D: grid (2, 16, 24, 2) = 1,536 values, 2 MACs each: 3,072 MACs, 6,144 FLOPs.
+    case(
+        node(
+            "AffineGrid", [("t", (2, 2, 3)), ("s", (4,), [2, 3, 16, 24])], [("g", (2, 16, 24, 2))]
+        ),
+        3_072,
+        6_144,
+    ),
+    # AffineGrid 3-D: grid (1, 4, 8, 8, 3) = 768 values, 3 MACs each: 2,304 MACs.
+    case(
+        node(
+            "AffineGrid",
+            [("t", (1, 3, 4)), ("s", (5,), [1, 1, 4, 8, 8])],
+            [("g", (1, 4, 8, 8, 3))],
+        ),
+        2_304,
+        4_608,
+        "3d",
+    ),
 ]
 
 

@@ -8,9 +8,19 @@ from edgegate.cli import main
 from edgegate.cli.ops import HANDLED, contrib_ops, standard_ops
 from edgegate.cost.registry import OPS
 
+ML = "ai.onnx.ml"
+
 
 def _standard_default_ops() -> set[str]:
     return {s.name for s in onnx.defs.get_all_schemas_with_history() if s.domain == ""}
+
+
+def _standard_keys() -> set[str]:
+    """Every standard op as a registry key: "OpType" by default, "domain.OpType" elsewhere."""
+    return {
+        f"{s.domain}.{s.name}" if s.domain else s.name
+        for s in onnx.defs.get_all_schemas_with_history()
+    }
 
 
 def test_covered_standard_ops_are_exactly_the_registry_plus_the_handled_ones():
@@ -19,10 +29,19 @@ def test_covered_standard_ops_are_exactly_the_registry_plus_the_handled_ones():
     assert reported == default_keys | set(HANDLED)
 
 
+def test_covered_ml_ops_are_exactly_the_ml_registry_keys():
+    reported = {op.name for op in standard_ops() if op.domain == ML and op.covered}
+    assert reported == {key.rpartition(".")[2] for key in OPS if key.startswith(ML + ".")}
+    assert reported  # skl2onnx's LinearClassifier, TreeEnsemble... are costed
+
+
 def test_every_registry_key_is_a_standard_op_or_listed_as_contrib():
     # A misspelt registry key would match no node ever; it must show up somewhere.
+    standard = _standard_keys()
     assert {key for key in OPS if "." not in key} <= _standard_default_ops()
-    assert set(contrib_ops()) == {key for key in OPS if "." in key}
+    assert set(contrib_ops()) == set(OPS) - standard
+    assert all(key.startswith("com.microsoft.") for key in contrib_ops())
+    assert {key for key in OPS if key.startswith(ML + ".")} <= standard
     assert set(HANDLED) <= _standard_default_ops()
 
 

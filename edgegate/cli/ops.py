@@ -2,8 +2,9 @@
 
 The standard ops are those onnx itself defines (``onnx.defs``), every domain and version.
 An op is covered when the registry has a formula for it, or when the estimator handles it
-without one (Constant folds, If/Loop/Scan cost their subgraphs). onnxruntime's com.microsoft
-ops are not in the standard: the registry's formulas for them are listed apart.
+without one (Constant folds, If/Loop/Scan cost their subgraphs). The ai.onnx.ml ops that
+sklearn exporters emit are standard, in their own domain. onnxruntime's com.microsoft ops are
+not in the standard: the registry's formulas for them are listed apart.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Iterable, TextIO
 
 import onnx.defs
 
-from edgegate.cost.registry import DEFAULT_DOMAINS, OPS
+from edgegate.cost.registry import DEFAULT_DOMAINS, OPS, lookup
 
 NAME = "ops"
 HELP = "List which ONNX standard ops (by domain and opset) have a cost formula."
@@ -47,12 +48,13 @@ class StandardOp:
 
 
 def _how(domain: str, name: str) -> str | None:
-    """How edgegate costs ``domain``'s ``name``, or None when it cannot."""
-    if domain in DEFAULT_DOMAINS:
-        if name in OPS:
-            return "formula"
-        return HANDLED.get(name)
-    return "formula" if f"{domain}.{name}" in OPS else None
+    """How edgegate costs ``domain``'s ``name``, or None when it cannot.
+
+    A formula is found exactly as the estimator finds it, through the registry's lookup.
+    """
+    if lookup(name, domain) is not None:
+        return "formula"
+    return HANDLED.get(name) if domain in DEFAULT_DOMAINS else None
 
 
 def standard_ops() -> list[StandardOp]:

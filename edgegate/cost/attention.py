@@ -1,9 +1,12 @@
-"""Fused attention (com.microsoft Attention and MultiHeadAttention).
+"""Attention: ONNX Attention, com.microsoft Attention and MultiHeadAttention, RoPE, and
+LinearAttention (a recurrence over a per-head state, costed apart: see its formula).
 
-Batch B, query length S, total key length L (past + new), heads N, query width Dq = N * head
-size, value width Dv. Scores Q K^T cost B * S * L * Dq MACs and the weighted sum of values
-B * S * L * Dv. Per score (B * N * S * L of them): 1 FLOP for the scale, 5 for softmax (as
-Softmax), and 1 each for a mask (or causal masking) and an additive attention bias when given.
+Batch B, query length S, total key length L (past + new), query heads N, query width Dq = N *
+head size, value width Dv = N * value head size. Scores Q K^T cost B * S * L * Dq MACs and the
+weighted sum of values B * S * L * Dv, however many key/value heads the query heads share
+(grouped-query attention repeats K and V, it does not add products). Per score (B * N * S * L
+of them): 1 FLOP for the scale, 5 for softmax (as Softmax), and 1 each for a mask (or causal
+masking) and an additive attention bias when given; ONNX Attention's softcap adds 3.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def multi_head_attention(node: NodeInfo) -> OpCost:
     batch, seq = query[0], query[1]
     width = query[2] * query[4] if len(query) == 5 else query[2]
     new_keys = seq if len(query) == 5 else _key_length(node)
-    total = new_keys + (dims(node.input(6))[2] if has(node, 6) else 0)
+    total = new_keys + (dims(need(node, 6, "past_key"))[2] if has(node, 6) else 0)
     present = node.output(1)
     if present is not None and present.known:
         total = dims(present)[2]
@@ -89,3 +92,91 @@ def _key_length(node: NodeInfo) -> int:
     """New key positions: key is (B, L, D), packed (B, L, N, 2, H) or past-style (B, N, L, H)."""
     key = _rank(node, 1, "key", (3, 4, 5))
     return key[2] if len(key) == 4 else key[1]
+
+
+SOFTCAP = 3
+"""FLOPs per score of ONNX Attention's softcap * tanh(scores / softcap): divide, tanh, multiply."""
+
+
+def standard_attention(node: NodeInfo) -> OpCost:
+    """Attention (ONNX, opset 23+): B*S*L*(Dq+Dv) MACs; FLOPs = 2 * MACs + 6 to 10 per score.
+
+    Per score: scale 1, softmax 5, + 1 when masked (attn_mask, is_causal, a window or
+    nonpad_kv_seqlen), + 3 with softcap. L = K's length + past_key's (present_key's when known).
+    """
+    query = _rank(node, 0, "Q", (3, 4))
+    key = _rank(node, 1, "K", (3, 4))
+    out = dims(result(node))
+    if len(query) == 4:
+        batch, heads, seq, width = query[0], query[1], query[2], query[1] * query[3]
+    else:
+        batch, seq, width = query
+        heads = int(node.attr("q_num_heads") or 0)
+        if not heads:
+            raise Uncostable(f"Attention node '{node.name}' has 3-D Q and no q_num_heads")
+    values = out[1] * out[3] if len(out) == 4 else out[-1]
+    total = key[2] if len(key) == 4 else key[1]
+    if has(node, 4):
+        total += dims(need(node, 4, "past_key"))[2]
+    present = node.output(1)
+    if present is not None and present.known:
+        total = dims(present)[2]
+    per_score = 1 + SOFTMAX + int(_masked(node))
+    per_score += SOFTCAP if node.attr("softcap", 0.0) else 0
+    macs = batch * seq * total * (width + values)
+    return OpCost(macs, 2 * macs + batch * heads * seq * total * per_score)
+
+
+def _masked(node: NodeInfo) -> bool:
+    """True when ONNX Attention masks its scores: attn_mask, nonpad_kv_seqlen, causal, window."""
+    windowed = any(node.attr(side, -1) >= 0 for side in ("left_window_size", "right_window_size"))
+    return has(node, 3) or has(node, 6) or bool(node.attr("is_causal", 0)) or windowed
+
+
+def rotary_embedding(node: NodeInfo) -> OpCost:
+    """RotaryEmbedding: 3 FLOPs per rotated element, B * S * N * rotary_embedding_dim of them.
+
+    Each rotated pair costs 4 multiplies and 2 adds (x1 cos - x2 sin, x1 sin + x2 cos); the
+    unrotated rest is copied and the cos/sin lookups by position_ids are gathers.
+    """
+    x = _rank(node, 0, "X", (3, 4))
+    if len(x) == 4:
+        rows, head = x[0] * x[1] * x[2], x[3]
+    else:
+        heads = int(node.attr("num_heads") or 0)
+        if not heads or x[2] % heads:
+            raise Uncostable(f"RotaryEmbedding node '{node.name}' has 3-D X, no usable num_heads")
+        rows, head = x[0] * x[1] * heads, x[2] // heads
+    rotated = int(node.attr("rotary_embedding_dim", 0) or head)
+    if rotated > head or rotated % 2:
+        raise Uncostable(f"RotaryEmbedding node '{node.name}' rotates {rotated} of {head} dims")
+    return OpCost(0, 3 * rows * rotated)
+
+
+LINEAR_UPDATES = {"delta": 2, "gated": 1, "gated_delta": 2, "linear": 1}
+"""State-sized products per token and KV head of each LinearAttention update rule: k (x) v,
+plus S^T k for the delta rules."""
+
+
+def linear_attention(node: NodeInfo) -> OpCost:
+    """LinearAttention, run as its recurrence: B*T*dk*dv*(u*Hkv + Hq) MACs, u = 1 or 2 (delta).
+
+    Per token: each KV head updates its dk x dv state (k (x) v; delta rules also S^T k), each
+    query head reads it out (q^T S). FLOPs = 2 * MACs + the output scale, + a decay multiply
+    per state element and an exp per decay element (gated), + 2 per value element (delta).
+    """
+    query = _rank(node, 0, "query", (3,))
+    value = _rank(node, 2, "value", (3,))
+    q_heads, kv_heads = int(node.attr("q_num_heads") or 0), int(node.attr("kv_num_heads") or 0)
+    rule = node.attr("update_rule", "gated_delta")
+    if not q_heads or not kv_heads or rule not in LINEAR_UPDATES:
+        raise Uncostable(f"LinearAttention node '{node.name}' needs heads and a known update_rule")
+    tokens, key_size, value_size = query[0] * query[1], query[2] // q_heads, value[2] // kv_heads
+    state = tokens * kv_heads * key_size * value_size
+    macs = LINEAR_UPDATES[rule] * state + tokens * q_heads * key_size * value_size
+    flops = 2 * macs + tokens * q_heads * value_size
+    if rule.startswith("gated"):
+        flops += state + need(node, 4, "decay").numel
+    if rule.endswith("delta"):
+        flops += 2 * tokens * kv_heads * value_size
+    return OpCost(macs, flops)

@@ -7,11 +7,8 @@ and the norm.py per-element formulas for the normalization.
 from __future__ import annotations
 
 from edgegate.cost.common import has, need, per_output, result
-from edgegate.cost.norm import NORMALIZE
+from edgegate.cost.norm import NORMALIZE, RMS_NORMALIZE
 from edgegate.cost.types import NodeInfo, OpCost
-
-RMS_NORMALIZE = 3
-"""FLOPs per element of RMS normalization: square, sum add, multiply by 1/rms."""
 
 
 def bias_elementwise(node: NodeInfo) -> OpCost:

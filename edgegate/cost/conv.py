@@ -1,4 +1,4 @@
-"""Convolutions: Conv, ConvTranspose, ConvInteger and com.microsoft.FusedConv.
+"""Convolutions: Conv, ConvTranspose, ConvInteger, DeformConv, CausalConvWithState, FusedConv.
 
 Shapes come from the weight (Cout, Cin/g, *kernel) and the inferred output, so groups,
 strides, dilations, pads and auto_pad are all already reflected in them.
@@ -59,3 +59,31 @@ def fused_conv(node: NodeInfo) -> OpCost:
     base = conv(node)
     extra = (1 if node.attr("activation", "") else 0) + (1 if has(node, 3) else 0)
     return OpCost(base.macs, base.flops + extra * result(node).numel)
+
+
+def deform_conv(node: NodeInfo) -> OpCost:
+    """DeformConv: MACs as Conv; FLOPs = 2 * MACs (+ bias) + (2 * 2^r - 1) per sample (+ 1 mask).
+
+    Each of the N * Cin * prod(out spatial) * prod(kernel) samples is an r-linear interpolation
+    of 2^r taps (bilinear: 4 multiplies, 3 adds), times the mask (input 4) when given.
+    """
+    macs = conv_macs(node)
+    x, y = dims(need(node, 0, "X")), dims(result(node))
+    kernel = dims(need(node, 1, "weight"))[2:]
+    if len(x) != len(kernel) + 2 or len(y) != len(x):
+        raise Uncostable(f"DeformConv node '{node.name}' has X {x} and Y {y} for a {kernel} kernel")
+    samples = y[0] * math.prod(y[2:]) * x[1] * math.prod(kernel)
+    per_sample = 2 * 2 ** len(kernel) - 1 + (1 if has(node, 4) else 0)
+    bias = result(node).numel if has(node, 3) else 0
+    return OpCost(macs, 2 * macs + bias + samples * per_sample)
+
+
+def causal_conv_with_state(node: NodeInfo) -> OpCost:
+    """CausalConvWithState: MACs as a depthwise Conv, B * C * L * k (W is (C, 1, k)).
+
+    FLOPs = 2 * MACs, + one add per output element with bias (input 2), + one for the fused
+    silu/swish activation (the elementwise rule); the carried state is data movement.
+    """
+    macs = conv_macs(node)
+    extra = (1 if has(node, 2) else 0) + (0 if node.attr("activation", "none") == "none" else 1)
+    return OpCost(macs, 2 * macs + extra * result(node).numel)

@@ -1,7 +1,8 @@
 """Elementwise ops, unary, binary and variadic, including activations and comparisons.
 
 The cost model's precise rule: every elementwise op costs one FLOP per output element,
-whatever it computes (Erf, Exp, Sigmoid, HardSwish, Pow, Where, Max...).
+whatever it computes (Erf, Exp, Sigmoid, HardSwish, Swish, Pow, Where, Max...); a fused
+pair such as SwiGLU counts each op it fuses.
 """
 
 from __future__ import annotations
@@ -23,3 +24,8 @@ def variadic(node: NodeInfo) -> OpCost:
     """
     count = sum(1 for t in node.inputs if t is not None)
     return per_output(node, max(count - 1, 1))
+
+
+def swiglu(node: NodeInfo) -> OpCost:
+    """SwiGLU, Swish(A) * B: 2 FLOPs per output element (the Swish and the multiply, one each)."""
+    return per_output(node, 2)

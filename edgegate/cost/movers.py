@@ -1,6 +1,7 @@
 """Data movers: ops that copy, select or rearrange elements without arithmetic.
 
-They are layers with 0 FLOPs; the estimator charges the memory they read and write.
+They are layers with 0 FLOPs; the estimator charges the memory they read and write. Those
+that accumulate (scatter with a reduction, Col2Im) count one FLOP per accumulated element.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from edgegate.cost.types import NodeInfo, OpCost, Uncostable
 
 
 def data_mover(node: NodeInfo) -> OpCost:
-    """Concat, Split, Slice, Transpose, Pad, Gather*, Tile, Expand, Cast...: 0 FLOPs."""
+    """Concat, Split, Slice, Transpose, Pad, Gather*, Tile, Expand, Cast, lookups...: 0 FLOPs."""
     return OpCost()
 
 
 def scatter(node: NodeInfo) -> OpCost:
-    """ScatterND, ScatterElements: 0 FLOPs with reduction "none", else one per updates element."""
+    """ScatterND, ScatterElements, Scatter: 0 FLOPs without a reduction, else one per update."""
     if node.attr("reduction", "none") == "none":
         return OpCost()
     return OpCost(0, need(node, 2, "updates").numel)
+
+
+def col2im(node: NodeInfo) -> OpCost:
+    """Col2Im: one add per input element (each column entry accumulates into its pixel)."""
+    return OpCost(0, need(node, 0, "input").numel)
 
 
 def data_dependent(node: NodeInfo) -> OpCost:

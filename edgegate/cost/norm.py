@@ -15,6 +15,9 @@ from edgegate.cost.types import NodeInfo, OpCost, Uncostable
 NORMALIZE = 5
 """FLOPs per element to normalize: mean add, centre, square, variance add, scale by 1/std."""
 
+RMS_NORMALIZE = 3
+"""FLOPs per element of RMS normalization: square, sum add, multiply by 1/rms."""
+
 SOFTMAX = 5
 """FLOPs per element of softmax: max compare, subtract the max, exp, sum add, divide."""
 
@@ -32,6 +35,11 @@ def batch_norm(node: NodeInfo) -> OpCost:
 def layer_norm(node: NodeInfo) -> OpCost:
     """LayerNormalization: 5 FLOPs per element to normalize, + 1 for Scale, + 1 when B is given."""
     return per_output(node, NORMALIZE + 1 + (1 if has(node, 2) else 0))
+
+
+def rms_norm(node: NodeInfo) -> OpCost:
+    """RMSNormalization: 4 FLOPs per element (RMS-normalize 3: square, sum add, 1/rms; scale 1)."""
+    return per_output(node, RMS_NORMALIZE + 1)
 
 
 def affine_norm(node: NodeInfo) -> OpCost:

@@ -1,4 +1,4 @@
-"""Reductions and selections: Reduce*, ArgMax/ArgMin, TopK, CumSum.
+"""Reductions and selections: Reduce*, ArgMax/ArgMin, TopK, CumSum, CumProd.
 
 The cost model's precise rule: a reduction costs one FLOP per input element, whichever
 reduction it is (so ReduceL2 or ReduceLogSumExp do not count their square or exp apart).
@@ -41,6 +41,6 @@ def top_k(node: NodeInfo) -> OpCost:
     return OpCost(0, x.numel * max(1, math.ceil(math.log2(max(k, 1)))))
 
 
-def cum_sum(node: NodeInfo) -> OpCost:
-    """CumSum: one add per output element."""
+def cumulative(node: NodeInfo) -> OpCost:
+    """CumSum, CumProd: one add (multiply) per output element."""
     return per_output(node, 1)

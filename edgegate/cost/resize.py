@@ -1,9 +1,10 @@
-"""Resampling: Resize/Upsample and GridSample, costed by interpolation taps per output element.
+"""Resampling: Resize/Upsample, GridSample and the AffineGrid that feeds it.
 
-An interpolated output element is a weighted sum of its taps: one multiply and one add per
-tap. Linear interpolation reads 2 taps along each interpolated axis, cubic 4, so d-linear
-over r axes reads 2^r taps (bilinear: 4 taps, 8 FLOPs). Nearest copies: a data mover.
-Computing source coordinates is per axis position, not per element, and is not counted.
+Resize and GridSample are costed by interpolation taps per output element: an interpolated
+output element is a weighted sum of its taps, one multiply and one add per tap. Linear
+interpolation reads 2 taps along each interpolated axis, cubic 4, so d-linear over r axes
+reads 2^r taps (bilinear: 4 taps, 8 FLOPs). Nearest copies: a data mover. Computing source
+coordinates is per axis position, not per element, and is not counted.
 """
 
 from __future__ import annotations
@@ -60,3 +61,14 @@ def grid_sample(node: NodeInfo) -> OpCost:
         return OpCost()
     spatial = len(dims(need(node, 0, "X"))) - 2
     return per_output(node, 2 * per_axis**spatial)
+
+
+def affine_grid(node: NodeInfo) -> OpCost:
+    """AffineGrid: r MACs per output coordinate (theta's row times [x, y(, z), 1]); FLOPs 2 * MACs.
+
+    The grid (N, H, W, 2) or (N, D, H, W, 3) holds r = 2 or 3 coordinates per point; each is
+    r multiply-adds onto its translation. The base grid is per axis position, not counted.
+    """
+    grid = dims(result(node))
+    macs = math.prod(grid) * grid[-1] if grid else 0
+    return OpCost(macs, 2 * macs)
