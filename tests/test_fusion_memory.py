@@ -198,3 +198,30 @@ def test_weight_expanded_per_batch_counts_as_stored():
         e = edgegate.estimate(parse(text, weights), dims={"N": batch})
         # the stored token has 8 elements whatever the batch
         assert e.params == 8, batch
+
+
+def test_swish_node_fuses_as_an_activation():
+    text = """
+    agraph (float[1, 2, 4, 4] x) => (float[1, 2, 4, 4] y) {
+      a = Conv(x, w)
+      y = Swish(a)
+    }
+    """
+    header = '<ir_version: 10, opset_import: ["" : 24]>\n'
+    e = edgegate.estimate(parse(text, {"w": (2, 2, 1, 1)}, header=header))
+    # one layer: Conv 64 MACs (128 FLOPs) + Swish 1 per element (32) = 160 FLOPs
+    assert [layer.op_types for layer in e.layers] == [("Conv", "Swish")]
+    assert e.flops == 160
+
+
+def test_random_ops_are_never_folded_as_constants():
+    text = """
+    agraph (float[2, 3] x) => (float[2, 3] y) {
+      n = RandomNormal<shape=[2, 3], dtype=1>()
+      y = Add(x, n)
+    }
+    """
+    e = edgegate.estimate(parse(text))
+    # RandomNormal runs every inference: a layer of 6 FLOPs (one per output), then Add 6
+    assert [layer.op_types for layer in e.layers] == [("RandomNormal",), ("Add",)]
+    assert e.flops == 12 and e.params == 0

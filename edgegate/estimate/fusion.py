@@ -34,6 +34,7 @@ ACTIVATIONS = frozenset(
         "PRelu",
         "Relu",
         "Sigmoid",
+        "Swish",
         "Tanh",
     }
 )

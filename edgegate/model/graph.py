@@ -87,6 +87,11 @@ class Scope:
 GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
 # Folding these over stored constants only copies, relayouts or dequantizes them: the result
 # counts as the tensors the file stores (a class token expanded per batch is still 768 params).
+# Ops that draw new values at every inference: never folded, even with constant inputs.
+RANDOM_OPS = frozenset(
+    {"Bernoulli", "Multinomial", "RandomNormal", "RandomNormalLike", "RandomUniform",
+     "RandomUniformLike"}
+)
 STORED_AS_SOURCE = frozenset(
     {"Cast", "DequantizeLinear", "Expand", "Identity", "Tile", "Transpose"}
 )
@@ -254,7 +259,7 @@ def _fold_node(
     if node.op_type == "Constant" and standard:
         info = _constant_node_info(node)
         return [info] if info is not None else None
-    if node.graphs:
+    if node.graphs or (standard and node.op_type in RANDOM_OPS):
         return None
     inputs = [scope.get(name) if name else None for name in node.inputs]
     if node.op_type in ("Shape", "Size") and standard and inputs and inputs[0] is not None:

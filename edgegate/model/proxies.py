@@ -1,4 +1,7 @@
-"""Stand-ins that let onnx's shape inference see through onnxruntime's com.microsoft ops.
+"""Stand-ins that let onnx's shape inference see through ops it has no inference for.
+
+That is onnxruntime's com.microsoft ops, and the ai.onnx.ml ops that sklearn exports
+(Scaler, LinearRegressor, tree ensembles...), which onnx defines but does not infer.
 
 onnx ships no schemas for the contrib ops that onnxruntime's quantizer and transformer
 optimizer emit (Attention, SkipLayerNormalization, QLinearAdd...), so its inference stops at
@@ -251,6 +254,51 @@ PROXIES: dict[str, Proxy] = {
 }
 
 
+def _as_float(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """Scaler, Normalizer, Imputer, Binarizer: input 0's shape, as float."""
+    return [helper.make_node("Cast", [node.input[0]], [node.output[0]], to=TensorProto.FLOAT)]
+
+
+def _per_row(targets_attr: str) -> Proxy:
+    """Regressors: (N, F) -> (N, targets): a row sum (N, 1) times a (1, targets) operand."""
+
+    def build(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+        targets = int(_attr(node, targets_attr, 1) or 1)
+        as_float = helper.make_node("Cast", [node.input[0]], [ctx.fresh()], to=TensorProto.FLOAT)
+        if ctx.opset >= 13:
+            row = helper.make_node("ReduceSum", [as_float.output[0], ctx.ints([-1])], [ctx.fresh()],
+                                   keepdims=1)
+        else:
+            row = helper.make_node("ReduceSum", [as_float.output[0]], [ctx.fresh()], axes=[-1],
+                                   keepdims=1)
+        operand = ctx.declared(TensorProto.FLOAT, (1, targets))
+        return [as_float, row, helper.make_node("MatMul", [row.output[0], operand], [node.output[0]])]
+
+    return build
+
+
+def _feature_vectorizer(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """FeatureVectorizer: its inputs, as float, side by side on the last axis."""
+    casts = [helper.make_node("Cast", [name], [ctx.fresh()], to=TensorProto.FLOAT)
+             for name in node.input if name]
+    joined = helper.make_node("Concat", [c.output[0] for c in casts], [node.output[0]], axis=-1)
+    return [*casts, joined]
+
+
+ML = "ai.onnx.ml"
+ML_PROXIES: dict[str, Proxy] = {
+    "Binarizer": _as_float,
+    "FeatureVectorizer": _feature_vectorizer,
+    "Imputer": _as_float,
+    "LinearRegressor": _per_row("targets"),
+    "Normalizer": _as_float,
+    "SVMRegressor": _per_row("n_targets"),
+    "Scaler": _as_float,
+    "TreeEnsembleRegressor": _per_row("n_targets"),
+}
+PROXIES_BY_DOMAIN: dict[str, dict[str, Proxy]] = {CONTRIB: PROXIES, ML: ML_PROXIES}
+
+
 def _context(model: onnx.ModelProto, ranks: Mapping[str, int]) -> Context:
     graph = model.graph
     dtypes = {t.name: t.data_type for t in graph.initializer}
@@ -271,7 +319,7 @@ def with_proxies(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx
     nodes: list[onnx.NodeProto] = []
     replaced: set[str] = set()
     for node in model.graph.node:
-        proxy = PROXIES.get(node.op_type) if node.domain == CONTRIB else None
+        proxy = PROXIES_BY_DOMAIN.get(node.domain, {}).get(node.op_type)
         built = proxy(node, ctx) if proxy is not None and node.input else None
         if built is None:
             nodes.append(node)
