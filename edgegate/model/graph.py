@@ -16,8 +16,8 @@ import onnx
 
 from edgegate.cost.registry import lookup
 from edgegate.cost.types import CostFn, NodeInfo, OpSpec, TensorInfo
-from edgegate.errors import ModelError
 from edgegate.model.fold import evaluate
+from edgegate.model.order import STANDARD_DOMAINS, RawNode, captured_names, topological
 from edgegate.model.tensors import (
     Attributes,
     array_info,
@@ -84,42 +84,16 @@ class Scope:
         return (name,)
 
 
-GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
-# Folding these over stored constants only copies, relayouts or dequantizes them: the result
-# counts as the tensors the file stores (a class token expanded per batch is still 768 params).
 # Ops that draw new values at every inference: never folded, even with constant inputs.
 RANDOM_OPS = frozenset(
     {"Bernoulli", "Multinomial", "RandomNormal", "RandomNormalLike", "RandomUniform",
      "RandomUniformLike"}
 )
+# Folding these over stored constants only copies, relayouts or dequantizes them: the result
+# counts as the tensors the file stores (a class token expanded per batch is still 768 params).
 STORED_AS_SOURCE = frozenset(
     {"Cast", "DequantizeLinear", "Expand", "Identity", "Tile", "Transpose"}
 )
-STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
-
-
-@dataclass(frozen=True)
-class RawNode:
-    """A node's proto fields read once: protobuf field access is the hot path in Python."""
-
-    proto: onnx.NodeProto
-    op_type: str
-    domain: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    graphs: tuple[onnx.GraphProto, ...]
-
-    @property
-    def label(self) -> str:
-        """The node's name, or a stand-in built from its op type and first output."""
-        return self.proto.name or f"{self.op_type}:{self.outputs[0] if self.outputs else '?'}"
-
-
-def raw_node(node: onnx.NodeProto) -> RawNode:
-    """Read a node's fields once (subgraphs only where an op can carry them)."""
-    op_type, domain = node.op_type, node.domain
-    graphs = subgraphs(node) if op_type in GRAPH_OPS or domain not in STANDARD_DOMAINS else []
-    return RawNode(node, op_type, domain, tuple(node.input), tuple(node.output), tuple(graphs))
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,76 +116,6 @@ class AnalyzedGraph:
     folded: dict[str, np.ndarray]
     shapes_known: bool
     find: Lookup
-
-
-def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
-    """The graphs held in a node's attributes (If branches, Loop/Scan bodies)."""
-    found: list[onnx.GraphProto] = []
-    for attribute in node.attribute:
-        if attribute.type == onnx.AttributeProto.GRAPH:
-            found.append(attribute.g)
-        elif attribute.type == onnx.AttributeProto.GRAPHS:
-            found.extend(attribute.graphs)
-    return found
-
-
-def captured_names(graph: onnx.GraphProto) -> set[str]:
-    """Names a graph (or its nested graphs) reads from enclosing scopes."""
-    defined = {v.name for v in graph.input} | {t.name for t in graph.initializer}
-    read: set[str] = set()
-    for node in graph.node:
-        read.update(name for name in node.input if name)
-        for sub in subgraphs(node):
-            read |= captured_names(sub)
-        defined.update(node.output)
-    read.update(v.name for v in graph.output)
-    return read - defined
-
-
-def node_reads(node: RawNode) -> list[str]:
-    """All names a node reads: its inputs and what its subgraphs capture."""
-    names = [name for name in node.inputs if name]
-    for sub in node.graphs:
-        names.extend(sorted(captured_names(sub)))
-    return names
-
-
-def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[RawNode]:
-    """graph.node in a topological order (kept as is when it already is one).
-
-    Raises ModelError for a cycle or an input that nothing produces.
-    """
-    available = set(outer) | {v.name for v in graph.input} | {t.name for t in graph.initializer}
-    nodes = [raw_node(node) for node in graph.node]
-    seen = set(available)
-    in_order = True
-    for node in nodes:
-        if not all(name in seen for name in node_reads(node)):
-            in_order = False
-            break
-        seen.update(node.outputs)
-    if in_order:
-        return nodes
-    pending = nodes
-    ordered: list[RawNode] = []
-    while pending:
-        waiting = []
-        for node in pending:
-            if all(name in available for name in node_reads(node)):
-                ordered.append(node)
-                available.update(node.outputs)
-            else:
-                waiting.append(node)
-        if len(waiting) == len(pending):
-            produced = {out for node in waiting for out in node.outputs}
-            node = waiting[0]
-            missing = next(n for n in node_reads(node) if n not in available)
-            label = node.label
-            if missing in produced:
-                raise ModelError(f"the graph has a cycle through node '{label}'")
-            raise ModelError(f"node '{label}' reads '{missing}', which nothing produces")
-        pending = waiting
-    return ordered
 
 
 def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:

@@ -15,7 +15,8 @@ from onnx import numpy_helper, shape_inference
 
 from edgegate.errors import ModelError
 from edgegate.cost.registry import lookup
-from edgegate.model.graph import AnalyzedGraph, Lookup, analyze_graph, fold_graph, subgraphs
+from edgegate.model.graph import AnalyzedGraph, Lookup, analyze_graph, fold_graph
+from edgegate.model.order import subgraphs
 from edgegate.model.proxies import ranks_of, restore, with_proxies
 from edgegate.model.tensors import checked_shape, value_shape
 

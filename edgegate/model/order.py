@@ -1,0 +1,112 @@
+"""Read each node's proto fields once, and put a graph's nodes in a topological order.
+
+Protobuf field access is the estimator's hot path in Python, so every later pass works on
+RawNode tuples; a graph that is not topologically sorted is sorted, and a cycle or a dangling
+input is a ModelError naming the node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import onnx
+
+from edgegate.errors import ModelError
+
+GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
+
+
+@dataclass(frozen=True)
+class RawNode:
+    """A node's proto fields read once: protobuf field access is the hot path in Python."""
+
+    proto: onnx.NodeProto
+    op_type: str
+    domain: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    graphs: tuple[onnx.GraphProto, ...]
+
+    @property
+    def label(self) -> str:
+        """The node's name, or a stand-in built from its op type and first output."""
+        return self.proto.name or f"{self.op_type}:{self.outputs[0] if self.outputs else '?'}"
+
+
+def raw_node(node: onnx.NodeProto) -> RawNode:
+    """Read a node's fields once (subgraphs only where an op can carry them)."""
+    op_type, domain = node.op_type, node.domain
+    graphs = subgraphs(node) if op_type in GRAPH_OPS or domain not in STANDARD_DOMAINS else []
+    return RawNode(node, op_type, domain, tuple(node.input), tuple(node.output), tuple(graphs))
+
+
+def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
+    """The graphs held in a node's attributes (If branches, Loop/Scan bodies)."""
+    found: list[onnx.GraphProto] = []
+    for attribute in node.attribute:
+        if attribute.type == onnx.AttributeProto.GRAPH:
+            found.append(attribute.g)
+        elif attribute.type == onnx.AttributeProto.GRAPHS:
+            found.extend(attribute.graphs)
+    return found
+
+
+def captured_names(graph: onnx.GraphProto) -> set[str]:
+    """Names a graph (or its nested graphs) reads from enclosing scopes."""
+    defined = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    read: set[str] = set()
+    for node in graph.node:
+        read.update(name for name in node.input if name)
+        for sub in subgraphs(node):
+            read |= captured_names(sub)
+        defined.update(node.output)
+    read.update(v.name for v in graph.output)
+    return read - defined
+
+
+def node_reads(node: RawNode) -> list[str]:
+    """All names a node reads: its inputs and what its subgraphs capture."""
+    names = [name for name in node.inputs if name]
+    for sub in node.graphs:
+        names.extend(sorted(captured_names(sub)))
+    return names
+
+
+def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[RawNode]:
+    """graph.node in a topological order (kept as is when it already is one).
+
+    Raises ModelError for a cycle or an input that nothing produces.
+    """
+    available = set(outer) | {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    nodes = [raw_node(node) for node in graph.node]
+    seen = set(available)
+    in_order = True
+    for node in nodes:
+        if not all(name in seen for name in node_reads(node)):
+            in_order = False
+            break
+        seen.update(node.outputs)
+    if in_order:
+        return nodes
+    pending = nodes
+    ordered: list[RawNode] = []
+    while pending:
+        waiting = []
+        for node in pending:
+            if all(name in available for name in node_reads(node)):
+                ordered.append(node)
+                available.update(node.outputs)
+            else:
+                waiting.append(node)
+        if len(waiting) == len(pending):
+            produced = {out for node in waiting for out in node.outputs}
+            node = waiting[0]
+            missing = next(n for n in node_reads(node) if n not in available)
+            label = node.label
+            if missing in produced:
+                raise ModelError(f"the graph has a cycle through node '{label}'")
+            raise ModelError(f"node '{label}' reads '{missing}', which nothing produces")
+        pending = waiting
+    return ordered
