@@ -64,6 +64,14 @@ class Builder:
             return self.node("Mul", [y, s], f"{name}.silu")
         return self.node(act, [y], f"{name}.{act.lower()}") if act else y
 
+    def classifier(self, x: str, features: int, classes: int, name: str) -> str:
+        """Global average pool, flatten, then a fully connected layer ``name`` to ``classes``."""
+        y = self.node("GlobalAveragePool", [x], "pool")
+        y = self.node("Flatten", [y], "flatten")
+        w = self.weight((classes, features), f"{name}.weight")
+        bias = self.const(np.zeros(classes, np.float32), f"{name}.bias")
+        return self.node("Gemm", [y, w, bias], name, transB=1)
+
     def model(self, name: str, inputs: list[onnx.ValueInfoProto],
               outputs: list[tuple[str, list]]) -> onnx.ModelProto:
         outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, shape) for o, shape in outputs]
@@ -83,11 +91,7 @@ def keyword_spotter() -> onnx.ModelProto:
     for i in range(4):
         y = b.conv_bn(y, 64, 64, 3, 1, f"block{i}.dw", groups=64)
         y = b.conv_bn(y, 64, 64, 1, 1, f"block{i}.pw")
-    y = b.node("GlobalAveragePool", [y], "pool")
-    y = b.node("Flatten", [y], "flatten")
-    w = b.weight((12, 64), "fc.weight")
-    bias = b.const(np.zeros(12, np.float32), "fc.bias")
-    out = b.node("Gemm", [y, w, bias], "fc", transB=1)
+    out = b.classifier(y, 64, 12, "fc")
     inp = helper.make_tensor_value_info(x, TensorProto.FLOAT, ["batch", 1, 49, 10])
     return b.model("kws_dscnn", [inp], [(out, ["batch", 12])])
 
@@ -110,11 +114,7 @@ def mobilenet_v2_small() -> onnx.ModelProto:
             y = b.node("Add", [y, h], f"{name}.add") if stride == 1 and cin == c else h
             cin = c
     y = b.conv_bn(y, cin, 256, 1, 1, "head", act="Relu6")
-    y = b.node("GlobalAveragePool", [y], "pool")
-    y = b.node("Flatten", [y], "flatten")
-    w = b.weight((10, 256), "classifier.weight")
-    bias = b.const(np.zeros(10, np.float32), "classifier.bias")
-    out = b.node("Gemm", [y, w, bias], "classifier", transB=1)
+    out = b.classifier(y, 256, 10, "classifier")
     inp = helper.make_tensor_value_info(x, TensorProto.FLOAT, ["batch", 3, 96, 96])
     return b.model("mobilenet_v2_035_96", [inp], [(out, ["batch", 10])])
 
