@@ -186,13 +186,6 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     return CheckRun(result, spec.ref, tuple(deltas))
 
 
-def run_check(spec: CheckSpec, files: Sequence[str] | None, strict: bool = False,
-              no_fail: bool = False, jobs: int = 1, shard: tuple[int, int] | None = None,
-              progress: TextIO | None = None) -> RunResult:
-    """:func:`run_checks` without the deltas: just the RunResult."""
-    return run_checks(spec, files, strict, no_fail, jobs, shard, progress).result
-
-
 class Progress:
     """``[12/200] models/x.onnx`` rewritten in place on a terminal; nothing in a CI log."""
 

@@ -12,7 +12,7 @@ from edgegate import __version__
 from edgegate.baseline import load_baseline
 from edgegate.cli import main
 from edgegate.errors import UsageError
-from edgegate.parallel import CheckSpec, run_check
+from edgegate.parallel import CheckSpec, run_checks
 from gate_helpers import conv_relu, save, write
 
 # conv_relu(3, 8, 16): MACs 8 x 16 x 16 x 3 x 9 = 55296, FLOPs 2 x 55296 + Relu 8 x 256 = 112640,
@@ -80,7 +80,7 @@ def test_update_keeps_models_not_checked(repo):
 def test_max_increase_against_the_baseline(repo):
     main(["baseline", "--out", "base.json"])
     save(conv_relu(3, 16, 16), repo / "models" / "a.onnx")
-    result = run_check(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None)
+    result = run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None).result
     a, b = result.results
     increases = {f.metric: f for f in a.findings if f.rule == "max_increase"}
     # flops 112640 -> 225280 is +100% > 5%; params 216 -> 432 is +216 > 10
@@ -92,7 +92,7 @@ def test_max_increase_against_the_baseline(repo):
 
 def test_a_model_missing_from_the_baseline_gets_no_relative_finding(repo):
     main(["baseline", "models/a.onnx", "--out", "base.json"])
-    result = run_check(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None)
+    result = run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None).result
     assert [f.rule for f in result.results[1].findings if f.rule == "max_increase"] == []
 
 
@@ -105,7 +105,7 @@ def test_a_baseline_from_other_settings_is_refused(repo, change, shown):
     main(["baseline", "--out", "base.json"])
     write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n" + change))
     with pytest.raises(UsageError) as error:
-        run_check(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None)
+        run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None).result
     assert str(error.value) == (
         f"base.json: models/a.onnx [budget all] was recorded under other settings ({shown}):"
         " comparing would be wrong; re-record the baseline with `edgegate baseline --out`"
@@ -116,7 +116,7 @@ def test_a_refusal_from_a_worker_process_keeps_its_message(repo):
     main(["baseline", "--out", "base.json"])
     write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n    precision: int8\n"))
     with pytest.raises(UsageError, match=r"^base.json: models/a.onnx \[budget all\] was recorded"):
-        run_check(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None, jobs=2)
+        run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None, jobs=2).result
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -10,7 +10,7 @@ import pytest
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
-from edgegate.parallel import CheckSpec, Progress, in_shard, parse_shard, run_check, shard_of
+from edgegate.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
 from gate_helpers import conv_relu, save, write
 
 POLICY = """\
@@ -74,8 +74,8 @@ def test_shard_of_is_stable_and_independent_of_the_other_paths():
 
 
 def test_jobs_2_equals_a_serial_run(repo):
-    serial = run_check(_spec(repo), None, jobs=1).as_records()
-    parallel = run_check(_spec(repo), None, jobs=2).as_records()
+    serial = run_checks(_spec(repo), None, jobs=1).result.as_records()
+    parallel = run_checks(_spec(repo), None, jobs=2).result.as_records()
     assert parallel == serial
     # 21 models x 2 budgets + other/x.onnx x 1 budget ("all" selects everything)
     assert serial["summary"]["checked"] == 43
@@ -86,10 +86,10 @@ def test_jobs_2_equals_a_serial_run(repo):
 
 def test_merged_shards_equal_one_unsharded_run(repo, capsys):
     write(repo / "edgegate.yaml", POLICY.replace("150 kFLOP", "100 kFLOP"))  # cout >= 8 fails
-    whole = run_check(_spec(repo), None).as_records()
+    whole = run_checks(_spec(repo), None).result.as_records()
     names = []
     for index in (1, 2, 3):
-        shard = run_check(_spec(repo), None, shard=(index, 3)).as_records()
+        shard = run_checks(_spec(repo), None, shard=(index, 3)).result.as_records()
         names.append(f"shard{index}.json")
         write(repo / names[-1], json.dumps(shard))
     code = main(["merge", *names, "--json", "merged.json", "--quiet"])
@@ -100,8 +100,8 @@ def test_merged_shards_equal_one_unsharded_run(repo, capsys):
 
 
 def test_merge_prints_the_merged_report(repo, capsys):
-    write(repo / "one.json", json.dumps(run_check(_spec(repo), ["models/group0/m0.onnx"]).as_records()))
-    write(repo / "two.json", json.dumps(run_check(_spec(repo), ["other/x.onnx"]).as_records()))
+    write(repo / "one.json", json.dumps(run_checks(_spec(repo), ["models/group0/m0.onnx"]).result.as_records()))
+    write(repo / "two.json", json.dumps(run_checks(_spec(repo), ["other/x.onnx"]).result.as_records()))
     assert main(["merge", "two.json", "one.json"]) == 0
     out = capsys.readouterr().out
     assert out.index("models/group0/m0.onnx [budget small]") < out.index("other/x.onnx [budget all]")
@@ -109,7 +109,7 @@ def test_merge_prints_the_merged_report(repo, capsys):
 
 
 def test_merge_refuses_overlapping_or_foreign_results(repo, capsys):
-    document = run_check(_spec(repo), ["other/x.onnx"]).as_records()
+    document = run_checks(_spec(repo), ["other/x.onnx"]).result.as_records()
     write(repo / "a.json", json.dumps(document))
     write(repo / "b.json", json.dumps(document))
     assert main(["merge", "a.json", "b.json"]) == 2
@@ -127,7 +127,7 @@ def test_merge_refuses_overlapping_or_foreign_results(repo, capsys):
 
 def test_merge_keeps_a_model_error_and_its_exit_code(repo, capsys):
     write(repo / "models" / "group0" / "bad.onnx", "garbage")
-    document = run_check(_spec(repo), ["models/group0/bad.onnx"]).as_records()
+    document = run_checks(_spec(repo), ["models/group0/bad.onnx"]).result.as_records()
     assert document["exit_code"] == 3
     write(repo / "bad.json", json.dumps(document))
     assert main(["merge", "bad.json", "--quiet"]) == 3
@@ -138,19 +138,19 @@ def test_merge_keeps_each_model_error_s_own_exit_code(repo, capsys):
     # of 2, where the shard document's own exit code is a_dynamic's 5: each record carries its code
     save(conv_relu(3, 4, 16, batch="N"), repo / "models" / "a_dynamic.onnx")
     write(repo / "models" / "b_broken.onnx", "garbage")
-    whole = run_check(_spec(repo), None).as_records()
+    whole = run_checks(_spec(repo), None).result.as_records()
     codes = {(m["model"], m["budget"]): m["exit_code"] for m in whole["models"] if m["error"]}
     assert codes == {("models/a_dynamic.onnx", "small"): 5, ("models/a_dynamic.onnx", "all"): 5,
                      ("models/b_broken.onnx", "small"): 3, ("models/b_broken.onnx", "all"): 3}
     for index in (1, 2):
-        write(repo / f"shard{index}.json", json.dumps(run_check(_spec(repo), None, shard=(index, 2)).as_records()))
+        write(repo / f"shard{index}.json", json.dumps(run_checks(_spec(repo), None, shard=(index, 2)).result.as_records()))
     assert main(["merge", "shard2.json", "shard1.json", "--json", "merged.json", "--quiet"]) == 5
     assert json.loads((repo / "merged.json").read_text()) == whole  # per-model codes included
     assert whole["exit_code"] == 5  # the first error in path order: a_dynamic's
     # without a_dynamic the same merge gives b_broken's 3, as one run does
     (repo / "models" / "a_dynamic.onnx").unlink()
-    assert run_check(_spec(repo), None).exit_code() == 3
-    write(repo / "shard1.json", json.dumps(run_check(_spec(repo), None, shard=(1, 2)).as_records()))
+    assert run_checks(_spec(repo), None).result.exit_code() == 3
+    write(repo / "shard1.json", json.dumps(run_checks(_spec(repo), None, shard=(1, 2)).result.as_records()))
     assert main(["merge", "shard1.json", "shard2.json", "--quiet"]) == 3
 
 
@@ -172,4 +172,4 @@ def test_progress_line_only_on_a_terminal():
 
 def test_jobs_must_not_be_negative(repo):
     with pytest.raises(UsageError, match="--jobs -1: give a number of processes"):
-        run_check(_spec(repo), None, jobs=-1)
+        run_checks(_spec(repo), None, jobs=-1)

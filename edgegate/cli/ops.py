@@ -19,9 +19,6 @@ import onnx.defs
 
 from edgegate.cost.registry import DEFAULT_DOMAINS, OPS, lookup
 
-NAME = "ops"
-HELP = "List which ONNX standard ops (by domain and opset) have a cost formula."
-
 HANDLED: dict[str, str] = {
     "Constant": "folded: a constant",
     "If": "control flow: costs the branch it takes",

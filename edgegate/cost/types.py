@@ -109,5 +109,3 @@ class OpSpec:
     shape_inputs: frozenset[int] = frozenset()
     view: bool = False
 
-
-ZERO = OpCost()

@@ -12,20 +12,10 @@ from onnx import helper, numpy_helper
 from edgegate.cost.types import TensorInfo
 from edgegate.errors import ModelError
 from edgegate.model.fold import MAX_FOLD_ELEMENTS
+from edgegate.model.load import payload_dropped
 
 MAX_ELEMENTS = 2**63 - 1
 """The most elements a tensor may have: ONNX counts sizes in signed 64-bit integers."""
-
-_PAYLOAD_FIELDS = (
-    "raw_data",
-    "float_data",
-    "int32_data",
-    "int64_data",
-    "double_data",
-    "uint64_data",
-    "string_data",
-)
-
 
 def checked_shape(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     """``shape``, or a ModelError when a dimension is negative or the element count overflows
@@ -74,7 +64,7 @@ def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
     numel = math.prod(tensor.dims)
     if numel > MAX_FOLD_ELEMENTS or tensor.data_location == onnx.TensorProto.EXTERNAL:
         return None
-    if numel and not any(len(getattr(tensor, field)) for field in _PAYLOAD_FIELDS):
+    if payload_dropped(tensor):
         return None
     try:
         return numpy_helper.to_array(tensor)
