@@ -162,3 +162,13 @@ def test_help_and_version(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.startswith("edgegate 0.")
+
+
+def test_command_table_is_sorted_and_every_command_has_help():
+    from edgegate.cli import COMMANDS
+
+    assert list(COMMANDS) == sorted(COMMANDS)
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as info:
+            main([name, "--help"])
+        assert info.value.code == 0, name

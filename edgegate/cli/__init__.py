@@ -35,11 +35,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Estimate FLOPs/MACs, params, peak activation and DRAM traffic of ONNX models.",
     ),
     "init": ("edgegate.cli.init", "Write a starter policy (edgegate.yaml) for the models in the repo."),
-    "ops": ("edgegate.cli.ops", "List which ONNX standard ops (by domain and opset) have a cost formula."),
     "merge": (
         "edgegate.cli.merge",
         "Combine the JSON results of `check --shard K/N` jobs into one result.",
     ),
+    "ops": ("edgegate.cli.ops", "List which ONNX standard ops (by domain and opset) have a cost formula."),
     "plot": (
         "edgegate.cli.plot",
         "Draw FLOPs per model, compute vs DRAM traffic with a roofline, or a metric over time.",
