@@ -145,3 +145,15 @@ def test_an_unreadable_model_is_left_out_with_its_exit_code(repo, capsys):
     captured = capsys.readouterr()
     assert "models/broken.onnx" in captured.err and "(not recorded)" in captured.err
     assert "models/broken.onnx" not in json.loads((repo / "base.json").read_text())["models"]
+
+
+def test_a_policy_selecting_nothing_records_nothing(repo, capsys):
+    write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n    include: ['modles/*.onnx']\n"))
+    # over the whole tree: a usage error, as for check; no file written
+    assert main(["baseline", "--out", "base.json"]) == 2
+    assert "selects no model under" in capsys.readouterr().err
+    assert not (repo / "base.json").exists()
+    # with files the policy does not select: nothing to record, exit 0, no file written
+    assert main(["baseline", "models/a.onnx", "--out", "base.json"]) == 0
+    assert "nothing to record, base.json left as it is" in capsys.readouterr().err
+    assert not (repo / "base.json").exists()

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from edgegate.baseline import baseline_document, load_baseline, write_baseline
-from edgegate.cli.runopts import add_policy_arguments, add_scale_arguments, run_scaled, spec_of
+from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, nothing_checked, run_scaled,
+                                   spec_of)
 from edgegate.errors import ExitCode
 
 
@@ -30,7 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Estimate the selected models under the policy and write the baseline."""
     spec = spec_of(args)
-    result = run_scaled(args, spec, list(args.files) or None).result
+    files = list(args.files) or None
+    result = run_scaled(args, spec, files).result
+    if not result.results:
+        note = nothing_checked(spec, None if args.all else files, args.shard, "file given")
+        print(f"edgegate: nothing to record, {args.out} left as it is: {note}", file=sys.stderr)
+        return int(ExitCode.OK)
     keep = None
     if args.update and Path(args.out).exists():
         keep = load_baseline(args.out).document.get("models", {})
