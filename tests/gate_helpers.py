@@ -29,6 +29,19 @@ def conv_relu(cin: int, cout: int, size: int, kernel: int = 3, batch: int | str 
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
 
 
+def save_with_node(path: Path, node: onnx.NodeProto, domain: str) -> Path:
+    """conv_relu(3, 8, 16) then ``node`` (r -> y, 1x8x16x16) importing ``domain``, saved at ``path``."""
+    model = conv_relu(3, 8, 16, extra_nodes=[node])
+    model.opset_import.append(helper.make_opsetid(domain, 1))
+    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
+    return save(model, path)
+
+
+def vendor_node() -> onnx.NodeProto:
+    """A node of an op no registry knows: vendor.Mystery, r -> y."""
+    return helper.make_node("Mystery", ["r"], ["y"], name="mystery", domain="vendor")
+
+
 def save(model: onnx.ModelProto, path: Path) -> Path:
     """Write ``model`` to ``path`` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,11 +4,10 @@ every exit code, --strict, --no-fail, file selection, discovery."""
 from __future__ import annotations
 
 import pytest
-from onnx import TensorProto, helper
 
 from edgegate.cli import main
 from edgegate.errors import ExitCode
-from gate_helpers import conv_relu, save, write
+from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
 
 # conv_relu(3, 8, 16): Conv 1 x 8 x 16 x 16 x 3 x 9 = 55296 MACs = 110592 FLOPs, + Relu 2048 = 112640
 POLICY = """\
@@ -175,11 +174,7 @@ def test_init_binding_error_is_exit_5(tmp_path, monkeypatch, capsys):
 
 def test_unestimated_nodes_fail_by_default_and_init_relaxes_them(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    vendor = helper.make_node("Mystery", ["r"], ["y"], name="mystery", domain="vendor")
-    model = conv_relu(3, 8, 16, extra_nodes=[vendor])
-    model.opset_import.append(helper.make_opsetid("vendor", 1))
-    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
-    save(model, tmp_path / "m.onnx")
+    save_with_node(tmp_path / "m.onnx", vendor_node(), "vendor")
     write(tmp_path / "edgegate.yaml", "version: 1\nbudgets:\n  all: {}\n")
     assert main(["check"]) == 1
     assert "  FAIL  unestimated            1 node of op vendor.Mystery could not be costed" in \

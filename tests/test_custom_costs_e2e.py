@@ -1,30 +1,19 @@
 """Custom op costs from the policy reach the estimator: a vendor op is costed and counted as
-custom in coverage. Needs the estimator hook ``edgegate.estimate(..., custom_costs=...)``."""
+custom in coverage."""
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
-import edgegate
 from edgegate.cli import main
-from gate_helpers import conv_relu, save, write
+from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
 
-HOOK = "custom_costs" in inspect.signature(edgegate.estimate).parameters
-
-
-@pytest.mark.skipif(not HOOK, reason="needs edgegate.estimate(custom_costs=...) from the estimator")
 def test_a_vendor_op_with_a_yaml_cost_is_costed(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    vendor = helper.make_node("Mystery", ["r"], ["y"], name="mystery", domain="vendor")
-    model = conv_relu(3, 8, 16, extra_nodes=[vendor])
-    model.opset_import.append(helper.make_opsetid("vendor", 1))
-    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
-    save(model, tmp_path / "m.onnx")
+    save_with_node(tmp_path / "m.onnx", vendor_node(), "vendor")
     # conv+relu 112640 FLOPs; Mystery 4 FLOPs x 2048 outputs = 8192; total 120832
     write(tmp_path / "edgegate.yaml", "version: 1\ncustom_ops:\n  Mystery: {flops_per_output: 4}\n"
           "budgets:\n  all:\n    limits: {flops: {max: 120832}}\n")
@@ -35,17 +24,9 @@ def test_a_vendor_op_with_a_yaml_cost_is_costed(tmp_path, monkeypatch, capsys):
     assert "  coverage: 67% of nodes (2/3) and 93% of FLOPs from known formulas\n" in out
 
 
-def _with_node(tmp_path, node, domain):
-    """m.onnx: conv_relu(3, 8, 16) then ``node`` (r -> y, 1x8x16x16), importing ``domain``."""
-    model = conv_relu(3, 8, 16, extra_nodes=[node])
-    model.opset_import.append(helper.make_opsetid(domain, 1))
-    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
-    save(model, tmp_path / "m.onnx")
-
-
 def test_a_domain_qualified_custom_op_counts_as_custom(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    _with_node(tmp_path, helper.make_node("Mystery", ["r"], ["y"], name="mystery", domain="vendor"), "vendor")
+    save_with_node(tmp_path / "m.onnx", vendor_node(), "vendor")
     write(tmp_path / "edgegate.yaml", "version: 1\ncustom_ops:\n  vendor.Mystery: {flops_per_output: 4}\n"
           "budgets:\n  all:\n    limits: {flops: {max: 120832}}\n")
     assert main(["check"]) == 0
@@ -59,7 +40,7 @@ def test_a_custom_op_key_the_registry_costs_first_is_not_custom(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     fused = helper.make_node("FusedConv", ["r", "w2"], ["y"], name="fused", domain="com.microsoft",
                              activation="Relu")
-    _with_node(tmp_path, fused, "com.microsoft")
+    save_with_node(tmp_path / "m.onnx", fused, "com.microsoft")
     model = onnx.load(str(tmp_path / "m.onnx"))
     model.graph.initializer.append(numpy_helper.from_array(np.zeros((8, 8, 1, 1), np.float32), "w2"))
     save(model, tmp_path / "m.onnx")
