@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgegate.findings import Contributor, Finding, ModelResult, RunResult
+from edgegate.rules.findings import Contributor, Finding, ModelResult, RunResult
 
 HOSTILE = "models/we,ird: 100%\n::error::pwned.onnx"
 """A model path a pull request could add: comma, colon, percent sign, newline, a workflow command."""

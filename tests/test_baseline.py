@@ -9,10 +9,10 @@ import json
 import pytest
 
 from edgegate import __version__
-from edgegate.baseline import load_baseline
+from edgegate.regression.baseline import load_baseline
 from edgegate.cli import main
 from edgegate.errors import UsageError
-from edgegate.parallel import CheckSpec, run_checks
+from edgegate.scale.parallel import CheckSpec, run_checks
 from gate_helpers import conv_relu, save, write
 
 # conv_relu(3, 8, 16): MACs 8 x 16 x 16 x 3 x 9 = 55296, FLOPs 2 x 55296 + Relu 8 x 256 = 112640,
@@ -45,7 +45,7 @@ def test_baseline_records_metrics_settings_hash_as_sorted_json(repo, capsys):
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"  # stable, diff-friendly
     assert (data["schema"], data["schema_version"], data["edgegate_version"]) == (
-        "edgegate.baseline", 1, __version__)
+        "edgegate.regression.baseline", 1, __version__)
     entry = data["models"]["models/a.onnx"]["all"]
     assert entry["sha256"] == hashlib.sha256((repo / "models" / "a.onnx").read_bytes()).hexdigest()
     assert entry["settings"] == {"dims": {}, "input_shapes": {}, "precision": "model",
@@ -123,11 +123,11 @@ def test_a_refusal_from_a_worker_process_keeps_its_message(repo):
     (None, "base.json: --baseline: no such file"),
     ("{not json", "base.json: not a baseline: cannot read it as JSON (Expecting property name"
      " enclosed in double quotes: line 1 column 2 (char 1))"),
-    ('{"models": {}}', 'base.json: not a baseline: no "schema": "edgegate.baseline" (write one with'
+    ('{"models": {}}', 'base.json: not a baseline: no "schema": "edgegate.regression.baseline" (write one with'
      " `edgegate baseline --out`)"),
-    ('{"schema": "edgegate.baseline", "schema_version": 9, "models": {}}',
+    ('{"schema": "edgegate.regression.baseline", "schema_version": 9, "models": {}}',
      "base.json: baseline schema_version 9 is not 1: re-record it with this edgegate"),
-    ('{"schema": "edgegate.baseline", "schema_version": 1, "models": {"m": {"b": {}}}}',
+    ('{"schema": "edgegate.regression.baseline", "schema_version": 1, "models": {"m": {"b": {}}}}',
      "base.json: not a baseline: malformed model entries (KeyError('sha256'))"),
 ])
 def test_unreadable_baselines_are_usage_errors(tmp_path, monkeypatch, content, message):

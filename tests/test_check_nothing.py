@@ -9,7 +9,7 @@ import json
 import pytest
 
 from edgegate.cli import main
-from edgegate.parallel import shard_of
+from edgegate.scale.parallel import shard_of
 from gate_helpers import conv_relu, save, write
 from git_helpers import git
 

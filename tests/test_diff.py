@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
 from edgegate.cli import main
-from edgegate.delta import format_change, layer_deltas, metric_deltas, percent, MetricDelta
+from edgegate.regression.deltas import format_change, layer_deltas, metric_deltas, percent, MetricDelta
 from gate_helpers import conv_relu, save
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from edgegate import __version__
-from edgegate.findings import Contributor, Finding, ModelResult, RunResult
+from edgegate.rules.findings import Contributor, Finding, ModelResult, RunResult
 
 
 def _finding(passed=True, severity="error", **fields):

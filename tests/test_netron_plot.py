@@ -12,10 +12,10 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from edgegate.cli import main
-from edgegate.history import append_history
-from edgegate.findings import ModelResult, RunResult
-from edgegate.netron import sidecar_path
-from edgegate.plot import INSTALL_HINT
+from edgegate.regression.history import append_history
+from edgegate.rules.findings import ModelResult, RunResult
+from edgegate.report.netron import sidecar_path
+from edgegate.report.plot import INSTALL_HINT
 from gate_helpers import conv_relu, save
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,

@@ -50,7 +50,7 @@ def test_a_preset_loads_from_an_installed_wheel(tmp_path):
     work.mkdir()
     (work / "edgegate.yaml").write_text("version: 1\nextends: coral-edgetpu\n")
     script = (
-        "import edgegate, edgegate.policy.load as load, edgegate.policy.resources as resources\n"
+        "import edgegate, edgegate.policy.load as load, edgegate.config.resources as resources\n"
         "policy = load.load_policy('edgegate.yaml')\n"
         "target = policy.targets['coral-usb-accelerator']\n"
         "print(edgegate.__file__)\n"

@@ -10,7 +10,7 @@ import pytest
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
-from edgegate.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
+from edgegate.scale.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
 from gate_helpers import conv_relu, save, write
 
 POLICY = """\

@@ -9,7 +9,7 @@ import pytest
 from edgegate.errors import PolicyError, UsageError
 from edgegate.policy.discover import find_policy, repo_root
 from edgegate.policy.load import load_policy
-from edgegate.policy.model import Budget
+from edgegate.policy.types import Budget
 from edgegate.policy.select import matches, selects
 from gate_helpers import write
 

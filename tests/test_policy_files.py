@@ -10,7 +10,7 @@ import pytest
 from edgegate.errors import PolicyError
 from edgegate.metrics import METRICS
 from edgegate.policy.load import load_policy
-from edgegate.policy.model import Limit
+from edgegate.policy.types import Limit
 
 HERE = Path(__file__).parent / "policies"
 INVALID = sorted((HERE / "invalid").glob("*.yaml"))

@@ -6,9 +6,9 @@ import jsonschema
 import pytest
 
 from edgegate.metrics import METRICS
-from edgegate.policy.document import PolicyProblems
+from edgegate.config.document import PolicyProblems
 from edgegate.policy.load import load_policy
-from edgegate.policy.schema import FORMAT_PREFIX, policy_schema
+from edgegate.config.schema import FORMAT_PREFIX, policy_schema
 from edgegate.units import UNIT_KINDS
 from gate_helpers import write
 

@@ -10,7 +10,7 @@ import pytest
 
 from edgegate.cli import main
 from edgegate.cli.runopts import with_changes
-from edgegate.parallel import CheckSpec, run_checks
+from edgegate.scale.parallel import CheckSpec, run_checks
 from gate_helpers import conv_relu, save, write
 from git_helpers import git
 

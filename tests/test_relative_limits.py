@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edgegate.policy.load import load_policy
-from edgegate.policy.model import Budget, Increase, Limit
+from edgegate.policy.types import Budget, Increase, Limit
 from edgegate.rules import limits
 from edgegate.rules.subject import Subject
 from gate_helpers import subject

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import pytest
 
-from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 from edgegate.report import github
 from report_fixture import HOSTILE, HOSTILE_ADVICE, HOSTILE_NODE, records
 

@@ -7,7 +7,7 @@ import io
 
 from junitparser import Error, Failure, JUnitXml
 
-from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 from edgegate.report import junit
 from report_fixture import records
 

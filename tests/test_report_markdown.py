@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 from edgegate.report import markdown
 from report_fixture import records
 

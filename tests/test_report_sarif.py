@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from edgegate.findings import Finding, ModelResult, RunResult
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 from edgegate.report import sarif
 from report_fixture import HOSTILE, records
 

@@ -8,9 +8,9 @@ from onnx import TensorProto
 from edgegate.cost.registry import OPS
 from edgegate.cost.types import NodeInfo, OpCost, TensorInfo
 from edgegate.estimate.result import Unestimated
-from edgegate.findings import Finding
+from edgegate.rules.findings import Finding
 from edgegate.policy.costs import cost_fn
-from edgegate.policy.model import Budget
+from edgegate.policy.types import Budget
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
 from gate_helpers import estimate_of, layer, skip_estimate, subject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgegate.policy.model import Budget, Limit
+from edgegate.policy.types import Budget, Limit
 from edgegate.rules import RULES, limits
 from gate_helpers import subject
 

@@ -9,9 +9,9 @@ import pytest
 from onnx import helper
 
 import edgegate
-from edgegate.policy import resources
+from edgegate.config import resources
 from edgegate.target.load import load_shipped_target
-from edgegate.target.model import Target, compute_precision
+from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate, onchip_dram_per_layer
 from gate_helpers import conv_relu, estimate_of, layer, save, skip_estimate
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from edgegate.cli import main as edgegate_main
 from edgegate.errors import ExitCode
-from edgegate.report.records import fails
+from edgegate.report.facts import fails
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from edgegate.baseline import baseline_document, load_baseline, write_baseline
+from edgegate.regression.baseline import baseline_document, load_baseline, write_baseline
 from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, nothing_checked, run_scaled,
                                    spec_of)
 from edgegate.errors import ExitCode

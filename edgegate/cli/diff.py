@@ -11,14 +11,14 @@ from typing import Any
 
 from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
 from edgegate.cost.dtypes import PRECISION_BITS
-from edgegate.delta import LAYER_KEYS, deltas_record, layer_deltas, layer_table, metric_deltas, metric_table
+from edgegate.regression.deltas import LAYER_KEYS, deltas_record, layer_deltas, layer_table, metric_deltas, metric_table
 from edgegate.errors import UsageError
 from edgegate.estimate.estimate import estimate
 from edgegate.estimate.fusion import FUSIONS
 from edgegate.estimate.result import Estimate
-from edgegate.policy import resources
+from edgegate.config import resources
 from edgegate.target.load import load_shipped_target
-from edgegate.target.model import Target, compute_precision
+from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate
 
 

@@ -12,10 +12,10 @@ from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import EdgegateError, ExitCode
 from edgegate.estimate.estimate import estimate
 from edgegate.estimate.fusion import FUSIONS
-from edgegate.estimate.record import estimates_document
+from edgegate.estimate.serialize import estimates_document
 from edgegate.estimate.result import Estimate
 from edgegate.model.load import load_model
-from edgegate.netron import sidecar_path, write_attachment
+from edgegate.report.netron import sidecar_path, write_attachment
 from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
 

@@ -20,13 +20,13 @@ from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimate.result import Estimate
 from edgegate.metrics import METRICS
-from edgegate.policy import resources
+from edgegate.config import resources
 from edgegate.policy.discover import shown_path
 from edgegate.policy.load import load_policy
 from edgegate.rules.engine import discover_models
 from edgegate.rules.limits import RATCHET_HEADROOM
 from edgegate.target.load import load_shipped_target
-from edgegate.target.model import Target, compute_precision
+from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate
 from edgegate.units import round_limit
 

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from edgegate.history import append_history, current_commit, now
-from edgegate.records import load_records, merge_results, run_result
+from edgegate.regression.history import append_history, current_commit, now
+from edgegate.scale.merge import load_records, merge_results, run_result
 from edgegate.report.outputs import add_report_arguments, plan, write_all
 
 

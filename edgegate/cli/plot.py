@@ -16,12 +16,12 @@ from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimate.estimate import estimate
 from edgegate.estimate.fusion import FUSIONS
-from edgegate.history import read_history, series
+from edgegate.regression.history import read_history, series
 from edgegate.metrics import METRICS
-from edgegate.plot import check_output, draw_flops, draw_history, draw_roofline, model_points, pyplot
+from edgegate.report.plot import check_output, draw_flops, draw_history, draw_roofline, model_points, pyplot
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import matches
-from edgegate.target.model import Target
+from edgegate.target.types import Target
 
 KINDS = ("flops", "roofline", "history")
 

@@ -9,9 +9,9 @@ import sys
 from dataclasses import replace
 from typing import Sequence, TextIO
 
-from edgegate.delta import percent
+from edgegate.regression.deltas import percent
 from edgegate.errors import UsageError
-from edgegate.history import Point, Series, read_history, series
+from edgegate.regression.history import Point, Series, read_history, series
 from edgegate.metrics import METRICS
 from edgegate.policy.select import matches
 from edgegate.units import format_quantity

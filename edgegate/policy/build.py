@@ -12,13 +12,14 @@ from typing import Any, Mapping
 
 from edgegate.errors import PolicyError
 from edgegate.metrics import METRICS
-from edgegate.policy import costs, resources
+from edgegate.config import resources
+from edgegate.policy import costs
 from edgegate.cost.types import CostFn
-from edgegate.policy.document import Document, Path_, PolicyProblems
-from edgegate.policy.model import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
-from edgegate.policy.schema import did_you_mean
+from edgegate.config.document import Document, Path_, PolicyProblems
+from edgegate.policy.types import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
+from edgegate.config.schema import did_you_mean
 from edgegate.target.load import load_shipped_target, target_from_data
-from edgegate.target.model import Target
+from edgegate.target.types import Target
 from edgegate.units import format_quantity, parse_quantity
 
 SETTING_KEYS = ("dims", "input_shapes", "precision", "fusion", "target", "fps", "unestimated")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgegate.errors import PolicyError, UsageError
-from edgegate.policy.document import load_pyproject
+from edgegate.config.document import load_pyproject
 
 POLICY_NAMES = ("edgegate.yaml", ".edgegate.yaml")
 

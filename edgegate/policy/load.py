@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from edgegate.errors import PolicyError
-from edgegate.policy import resources
+from edgegate.config import resources
 from edgegate.policy.build import build_policy
-from edgegate.policy.document import Document, PolicyProblems, load_pyproject, load_yaml
-from edgegate.policy.model import Policy
-from edgegate.policy.schema import did_you_mean, validate
+from edgegate.config.document import Document, PolicyProblems, load_pyproject, load_yaml
+from edgegate.policy.types import Policy
+from edgegate.config.schema import did_you_mean, validate
 
 
 def load_policy(path: str | Path) -> Policy:

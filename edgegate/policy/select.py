@@ -12,7 +12,7 @@ import functools
 import re
 from typing import Iterable
 
-from edgegate.policy.model import Budget
+from edgegate.policy.types import Budget
 
 
 @functools.lru_cache(maxsize=256)

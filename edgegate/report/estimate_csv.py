@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Sequence, TextIO
 
-from edgegate.estimate.record import LAYER_FIELDS, layer_record
+from edgegate.estimate.serialize import LAYER_FIELDS, layer_record
 from edgegate.estimate.result import Layer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from edgegate.estimate.record import LAYER_FIELDS
+from edgegate.estimate.serialize import LAYER_FIELDS
 from edgegate.estimate.result import Estimate, Layer
 from edgegate.metrics import METRICS
 from edgegate.units import format_quantity

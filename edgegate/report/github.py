@@ -18,7 +18,7 @@ import hashlib
 import io
 from typing import NamedTuple, TextIO
 
-from edgegate.report.records import Record, failing, label, level, one_line, printable
+from edgegate.report.facts import Record, failing, label, level, one_line, printable
 from edgegate.report.text import write_model, write_tail
 
 ANNOTATIONS_PER_LEVEL = 10

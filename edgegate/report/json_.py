@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from edgegate.report.records import Record
+from edgegate.report.facts import Record
 
 
 def write(records: Record, out: TextIO) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Mapping, TextIO
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from edgegate.report.records import (Record, check_name, fails, has_limit, printable, quantity, room,
+from edgegate.report.facts import (Record, check_name, fails, has_limit, printable, quantity, room,
                                      top_layers)
 
 

@@ -4,7 +4,7 @@ pull-request comment.
 A headline with the counts, a table of every check that failed or warned (value, limit,
 excess, advice, top layers) and of every model that could not be checked, with
 ``--changed-since`` a table of each changed model's headline metrics before and after
-(:mod:`edgegate.report.deltas`), then a table of all models. Text from model and policy files
+(:mod:`edgegate.report.delta_lines`), then a table of all models. Text from model and policy files
 is escaped so it renders as plain text in its cell: no link, image or HTML. GitHub refuses a
 step summary over 1 MiB, so the output stays under a byte limit, dropping the rows that do
 not fit and saying how many.
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Iterator, TextIO
 
-from edgegate.report import deltas
-from edgegate.report.records import (Record, check_name, failing, has_limit, printable, quantity, status,
+from edgegate.report import delta_lines
+from edgegate.report.facts import (Record, check_name, failing, has_limit, printable, quantity, status,
                                      top_layers)
 
 SUMMARY_BYTES = 1024 * 1024
@@ -42,8 +42,8 @@ def write(records: Record, out: TextIO, limit: int = SUMMARY_BYTES) -> None:
     budget -= _size(head)
     dropped = 0
     for section_head, rows in ((_CHECKS_HEAD, list(_check_rows(records))),
-                               (deltas.markdown_head(records, cell),
-                                list(deltas.markdown_rows(records, cell))),
+                               (delta_lines.markdown_head(records, cell),
+                                list(delta_lines.markdown_rows(records, cell))),
                                (_MODELS_HEAD, list(_model_rows(records)))):
         if not rows:
             continue

@@ -16,7 +16,7 @@ from edgegate.errors import UsageError
 from edgegate.report.registry import REPORTERS, resolve
 from edgegate.report.markdown import SUMMARY_BYTES
 from edgegate.report.markdown import write as write_summary
-from edgegate.report.records import Record
+from edgegate.report.facts import Record
 
 FORMATS = ("auto", *REPORTERS)
 

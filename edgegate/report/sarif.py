@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from edgegate.metrics import METRICS
-from edgegate.report.records import Record, failing, level, one_line, printable, rule_id
+from edgegate.report.facts import Record, failing, level, one_line, printable, rule_id
 from edgegate.rules import RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,7 +4,7 @@ Per model and budget: the settings, each checked metric with value, limit, headr
 excess) in percent and pass/fail, the top layers under a failing metric, a ratchet hint under
 a metric far below its limit, each lint rule's result, the target's ridge point and bound,
 and coverage; with ``--changed-since``, each changed model's metrics before and after
-(:mod:`edgegate.report.deltas`). A summary line ends the report. Reads only the run's
+(:mod:`edgegate.report.delta_lines`). A summary line ends the report. Reads only the run's
 records; names from the model or policy are printed with control characters escaped, so each
 stays on its line.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, TextIO
 
-from edgegate.report import deltas
-from edgegate.report.records import Record, has_limit, label, printable, quantity, room, status, top_layers
+from edgegate.report import delta_lines
+from edgegate.report.facts import Record, has_limit, label, printable, quantity, room, status, top_layers
 from edgegate.units import format_quantity
 
 
@@ -23,7 +23,7 @@ def write(records: Record, out: TextIO) -> None:
     for model in records["models"]:
         write_model(model, records["strict"], out)
         out.write("\n")
-    for line in deltas.text_lines(records):
+    for line in delta_lines.text_lines(records):
         out.write(f"{line}\n")
     write_tail(records, out)
 

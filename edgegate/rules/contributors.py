@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from edgegate.findings import Contributor, Finding
+from edgegate.rules.findings import Contributor, Finding
 from edgegate.rules.subject import Subject
 
 Scores = Callable[[Subject, Finding], list[tuple[str, float]]]

@@ -17,7 +17,7 @@ from typing import Iterator
 
 from onnx import TensorProto
 
-from edgegate.findings import Finding
+from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject
 
 ID = "dtypes"

@@ -11,17 +11,17 @@ from typing import Any, Sequence
 import edgegate
 from edgegate.errors import BindingError, ModelError, PolicyError
 from edgegate.estimate.result import Estimate
-from edgegate.findings import ModelResult, RunResult
+from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.model.load import load_model
 from edgegate.policy.discover import shown_path
-from edgegate.policy.model import Budget, Policy
+from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
 from edgegate.rules import RULES
 from edgegate.rules.binding import policy_advice
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
 from edgegate.rules.subject import ModelFacts, Subject, read_facts
-from edgegate.target.model import Target, compute_precision
+from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import TargetReport, evaluate
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterator, Mapping
 
-from edgegate.delta import percent
-from edgegate.findings import Finding
+from edgegate.regression.deltas import percent
+from edgegate.rules.findings import Finding
 from edgegate.metrics import METRICS
-from edgegate.policy.model import Limit
+from edgegate.policy.types import Limit
 from edgegate.rules.subject import Subject
 from edgegate.units import format_quantity, round_limit
 

@@ -9,9 +9,9 @@ import onnx
 
 from edgegate.cost.registry import DEFAULT_DOMAINS
 from edgegate.estimate.result import Estimate
-from edgegate.findings import Finding
-from edgegate.policy.model import Budget
-from edgegate.target.model import Target
+from edgegate.rules.findings import Finding
+from edgegate.policy.types import Budget
+from edgegate.target.types import Target
 from edgegate.target.roofline import TargetReport
 
 

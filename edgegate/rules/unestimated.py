@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from edgegate.findings import Finding
+from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject, qualified
 
 ID = "unestimated"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from edgegate.errors import PolicyError
-from edgegate.policy import resources
-from edgegate.policy.document import Document, Path_, PolicyProblems, load_yaml
-from edgegate.policy.schema import validate
-from edgegate.target.model import Target
+from edgegate.config import resources
+from edgegate.config.document import Document, Path_, PolicyProblems, load_yaml
+from edgegate.config.schema import validate
+from edgegate.target.types import Target
 from edgegate.units import parse_quantity
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edgegate.estimate.result import Estimate, Layer
-from edgegate.target.model import Target
+from edgegate.target.types import Target
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from edgegate.errors import ExitCode, UsageError
 from edgegate.jsonfile import read_json
-from edgegate.findings import RECORDS_SCHEMA_VERSION, Contributor, Finding, ModelResult, RunResult
+from edgegate.rules.findings import RECORDS_SCHEMA_VERSION, Contributor, Finding, ModelResult, RunResult
 
 _FINDING_FIELDS = ("rule", "severity", "passed", "model", "message", "budget", "metric", "value",
                    "limit", "bound", "unit", "node", "suggestion", "advice")

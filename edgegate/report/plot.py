@@ -13,9 +13,9 @@ from typing import Any, Sequence
 
 from edgegate.errors import UsageError
 from edgegate.estimate.result import Estimate
-from edgegate.history import Series
+from edgegate.regression.history import Series
 from edgegate.metrics import METRICS
-from edgegate.target.model import Target, compute_precision
+from edgegate.target.types import Target, compute_precision
 from edgegate.units import format_quantity
 
 INSTALL_HINT = "edgegate plot needs matplotlib: pip install 'edgegate[plot]'"

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Any, Mapping
 
 from edgegate.cost.types import CostFn
-from edgegate.target.model import Target
+from edgegate.target.types import Target
 
 DEFAULT_INCLUDE = ("**/*.onnx",)
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import jsonschema
 
 from edgegate.errors import PolicyError
-from edgegate.policy.document import Document
+from edgegate.config.document import Document
 from edgegate.units import UNIT_KINDS, QuantityError, parse_quantity
 
 FORMAT_PREFIX = "edgegate-quantity:"

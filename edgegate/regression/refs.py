@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from edgegate.delta import MetricDelta, deltas_record, metric_deltas
+from edgegate.regression.deltas import MetricDelta, deltas_record, metric_deltas
 from edgegate.errors import EdgegateError, UsageError
-from edgegate.findings import ModelResult
-from edgegate.policy.model import Budget, Policy
+from edgegate.rules.findings import ModelResult
+from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
 from edgegate.rules.engine import Checker
 

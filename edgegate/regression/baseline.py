@@ -18,9 +18,9 @@ from typing import Any, Mapping
 from edgegate import __version__
 from edgegate.jsonfile import read_json
 from edgegate.errors import UsageError
-from edgegate.findings import ModelResult, RunResult
+from edgegate.rules.findings import ModelResult, RunResult
 
-BASELINE_SCHEMA = "edgegate.baseline"
+BASELINE_SCHEMA = "edgegate.regression.baseline"
 BASELINE_VERSION = 1
 SHAPING: tuple[str, ...] = ("dims", "input_shapes", "precision", "fusion", "target", "fps")
 """Budget settings that change the numbers (``unestimated`` only changes the verdict)."""

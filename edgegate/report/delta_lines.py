@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from edgegate.delta import MetricDelta, format_change, metric_table
+from edgegate.regression.deltas import MetricDelta, format_change, metric_table
 from edgegate.metrics import METRICS
-from edgegate.report.records import Record, printable
+from edgegate.report.facts import Record, printable
 from edgegate.units import format_quantity
 
 SUMMARY_METRICS: tuple[str, ...] = ("flops", "params", "peak_activation_bytes", "dram_bytes",

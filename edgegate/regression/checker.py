@@ -12,11 +12,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Mapping
 
-from edgegate.baseline import Baseline, shaping
-from edgegate.findings import ModelResult
-from edgegate.policy.model import Budget, Policy
+from edgegate.regression.baseline import Baseline, shaping
+from edgegate.rules.findings import ModelResult
+from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
-from edgegate.refdelta import Before, ModelDelta, RefVersions, model_delta
+from edgegate.regression.refs import Before, ModelDelta, RefVersions, model_delta
 from edgegate.rules.engine import Checker, target_record
 from edgegate.rules.limits import Compared
 from edgegate.rules.subject import Subject

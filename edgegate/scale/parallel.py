@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TextIO
 
-from edgegate.baseline import load_baseline
-from edgegate.compare import ComparingChecker
+from edgegate.regression.baseline import load_baseline
+from edgegate.regression.checker import ComparingChecker
 from edgegate.errors import EdgegateError, UsageError
-from edgegate.findings import ModelResult, RunResult
+from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
-from edgegate.refdelta import ModelDelta, RefChange, RefVersions, deltas_document
+from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
 from edgegate.rules.engine import discover_models
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")

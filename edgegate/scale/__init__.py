@@ -1,0 +1,1 @@
+"""Checking many models: worker processes, shards, and merging the shards' results."""
