@@ -26,6 +26,14 @@ DECIMAL_PREFIXES: tuple[tuple[str, int], ...] = (
 _UNPREFIXED = frozenset({"ms", "fps"})
 
 
+def percent(before: int | float | None, after: int | float | None) -> float | None:
+    """Change from ``before`` to ``after`` in percent of ``before``; None when either is missing
+    or ``before`` is 0 (no meaningful percentage)."""
+    if before is None or after is None or before == 0:
+        return None
+    return (after - before) / before * 100
+
+
 class QuantityError(ValueError):
     """A quantity string that does not parse; the message says what is accepted."""
 
@@ -112,7 +120,9 @@ def parse_quantity(text: str | int | float, unit_kind: str) -> int | float:
     """
     noun, spellings = UNIT_KINDS[unit_kind]
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise QuantityError(f"{text!r} is not {noun}: expected a number or a string like '{_example(unit_kind)}'")
+        raise QuantityError(
+            f"{text!r} is not {noun}: expected a number or a string like '{_example(unit_kind)}'"
+        )
     if isinstance(text, float) and not math.isfinite(text):
         raise QuantityError(f"{text!r} is not {noun}: it must be finite")
     number, unit = (Fraction(text), "") if not isinstance(text, str) else _split(text, noun, unit_kind)
@@ -130,7 +140,9 @@ def _split(text: str, noun: str, unit_kind: str) -> tuple[Fraction, str]:
     """The number and the unit (which may be ``M params``) of a quantity string."""
     match = _QUANTITY.fullmatch(text.strip())
     if match is None:
-        raise QuantityError(f"{text!r} is not {noun}: expected a number and a unit, like '{_example(unit_kind)}'")
+        raise QuantityError(
+            f"{text!r} is not {noun}: expected a number and a unit, like '{_example(unit_kind)}'"
+        )
     return Fraction(match.group(1)), match.group(2)
 
 

@@ -3,8 +3,8 @@ and a process environment free of the CI host's GitHub Actions variables."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

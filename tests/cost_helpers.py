@@ -6,14 +6,17 @@ An input is (name, shape) or (name, shape, value) for a constant; None omits an 
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 from onnx import TensorProto
 
 from edgegate.cost.registry import lookup
-from edgegate.cost.types import NodeInfo, OpCost, TensorInfo
+from edgegate.cost.types import OpCost
+from edgegate.model.domains import op_key
+from edgegate.model.info import NodeInfo, TensorInfo
 
 Port = tuple[str, tuple[int, ...] | None] | tuple[str, tuple[int, ...] | None, Any] | None
 
@@ -53,10 +56,9 @@ def unary(op_type: str, shape: tuple[int, ...], attrs: Mapping[str, Any] | None 
 
 def cost_of(info: NodeInfo) -> OpCost:
     """Cost of ``info`` through the registry, as the estimator would compute it."""
-    key = info.op_type if not info.domain else f"{info.domain}.{info.op_type}"
-    spec = lookup(info.op_type, info.domain)
-    assert spec is not None, f"no registry entry for {key}"
-    return spec.cost(info)
+    formula = lookup(info.op_type, info.domain)
+    assert formula is not None, f"no registry entry for {op_key(info.op_type, info.domain)}"
+    return formula(info)
 
 
 def case(info: NodeInfo, macs: int, flops: int, label: str = "") -> Any:

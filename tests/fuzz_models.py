@@ -8,8 +8,8 @@ tests/test_fuzz.py and a seeded generator drives the longer campaign in benchmar
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import onnx

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from edgegate.estimate.result import Estimate, Layer, Settings, Unestimated
+from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 
 
 def conv_relu(cin: int, cout: int, size: int, kernel: int = 3, batch: int | str = 1,
@@ -76,9 +76,9 @@ def estimate_of(layers: Sequence[Layer], sizes: Mapping[str, int], peak: int = 0
     return Estimate(
         model="m.onnx", settings=Settings(precision=precision), layers=tuple(layers),
         unestimated=tuple(unestimated), tensor_bytes=dict(sizes),
-        macs=sum(l.macs for l in layers), flops=sum(l.flops for l in layers),
-        params=sum(l.params for l in layers), weight_bytes=sum(l.weight_bytes for l in layers),
-        peak_activation_bytes=peak, dram_bytes=sum(l.dram_bytes for l in layers),
+        macs=sum(x.macs for x in layers), flops=sum(x.flops for x in layers),
+        params=sum(x.params for x in layers), weight_bytes=sum(x.weight_bytes for x in layers),
+        peak_activation_bytes=peak, dram_bytes=sum(x.dram_bytes for x in layers),
         node_count=len(layers) + len(unestimated) if node_count is None else node_count, info=info,
     )
 

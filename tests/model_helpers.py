@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence, Union
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import onnx
 import onnx.parser
 from onnx import numpy_helper
 
-Weight = Union[Sequence[int], np.ndarray]
+Weight = Sequence[int] | np.ndarray
 
 HEADER = '<ir_version: 8, opset_import: ["" : 17]>\n'
 

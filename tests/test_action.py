@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from junitparser import JUnitXml
-
 from gate_helpers import conv_relu, save, write
 from git_helpers import ROOT, commit, git, git_env, init, source_repo
+from junitparser import JUnitXml
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 STEPS = ACTION["runs"]["steps"]

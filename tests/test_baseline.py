@@ -7,13 +7,13 @@ import hashlib
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
 
 from edgegate import __version__
-from edgegate.regression.baseline import load_baseline
 from edgegate.cli import main
 from edgegate.errors import UsageError
+from edgegate.regression.baseline import load_baseline
 from edgegate.scale.parallel import CheckSpec, run_checks
-from gate_helpers import conv_relu, save, write
 
 # conv_relu(3, 8, 16): MACs 8 x 16 x 16 x 3 x 9 = 55296, FLOPs 2 x 55296 + Relu 8 x 256 = 112640,
 # params 8 x 3 x 9 = 216. conv_relu(3, 16, 16) doubles each: 110592 MACs, 225280 FLOPs, 432 params.
@@ -45,7 +45,7 @@ def test_baseline_records_metrics_settings_hash_as_sorted_json(repo, capsys):
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"  # stable, diff-friendly
     assert (data["schema"], data["schema_version"], data["edgegate_version"]) == (
-        "edgegate.regression.baseline", 1, __version__)
+        "edgegate.baseline", 1, __version__)
     entry = data["models"]["models/a.onnx"]["all"]
     assert entry["sha256"] == hashlib.sha256((repo / "models" / "a.onnx").read_bytes()).hexdigest()
     assert entry["settings"] == {"dims": {}, "input_shapes": {}, "precision": "model",
@@ -105,7 +105,7 @@ def test_a_baseline_from_other_settings_is_refused(repo, change, shown):
     main(["baseline", "--out", "base.json"])
     write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n" + change))
     with pytest.raises(UsageError) as error:
-        run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None).result
+        _ = run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None).result
     assert str(error.value) == (
         f"base.json: models/a.onnx [budget all] was recorded under other settings ({shown}):"
         " comparing would be wrong; re-record the baseline with `edgegate baseline --out`"
@@ -116,18 +116,18 @@ def test_a_refusal_from_a_worker_process_keeps_its_message(repo):
     main(["baseline", "--out", "base.json"])
     write(repo / "edgegate.yaml", POLICY.replace("  all:\n", "  all:\n    precision: int8\n"))
     with pytest.raises(UsageError, match=r"^base.json: models/a.onnx \[budget all\] was recorded"):
-        run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None, jobs=2).result
+        _ = run_checks(CheckSpec("edgegate.yaml", str(repo), 3, "base.json"), None, jobs=2).result
 
 
 @pytest.mark.parametrize(("content", "message"), [
     (None, "base.json: --baseline: no such file"),
     ("{not json", "base.json: not a baseline: cannot read it as JSON (Expecting property name"
      " enclosed in double quotes: line 1 column 2 (char 1))"),
-    ('{"models": {}}', 'base.json: not a baseline: no "schema": "edgegate.regression.baseline" (write one with'
+    ('{"models": {}}', 'base.json: not a baseline: no "schema": "edgegate.baseline" (write one with'
      " `edgegate baseline --out`)"),
-    ('{"schema": "edgegate.regression.baseline", "schema_version": 9, "models": {}}',
+    ('{"schema": "edgegate.baseline", "schema_version": 9, "models": {}}',
      "base.json: baseline schema_version 9 is not 1: re-record it with this edgegate"),
-    ('{"schema": "edgegate.regression.baseline", "schema_version": 1, "models": {"m": {"b": {}}}}',
+    ('{"schema": "edgegate.baseline", "schema_version": 1, "models": {"m": {"b": {}}}}',
      "base.json: not a baseline: malformed model entries (KeyError('sha256'))"),
 ])
 def test_unreadable_baselines_are_usage_errors(tmp_path, monkeypatch, content, message):

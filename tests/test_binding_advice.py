@@ -4,14 +4,14 @@ that name the input and dimension keeps its message."""
 
 from __future__ import annotations
 
+from gate_helpers import conv_relu, save, write
 from onnx import TensorProto
 
-import edgegate
 from edgegate.cli import main
 from edgegate.errors import BindingError
+from edgegate.rules import engine
 from edgegate.rules.binding import policy_advice
 from edgegate.rules.subject import InputFact
-from gate_helpers import conv_relu, save, write
 
 INPUTS = (InputFact("x", ("batch", 3, None, 224), TensorProto.FLOAT),)
 
@@ -67,7 +67,7 @@ def test_check_keeps_the_estimator_s_message_without_the_fields(tmp_path, monkey
     def unbound(path, **options):
         raise _error()
 
-    monkeypatch.setattr(edgegate, "estimate", unbound)
+    monkeypatch.setattr(engine, "estimate_file", unbound)
     assert main(["check"]) == 5
     assert "  ERROR m.onnx: input 'x' dimension 0 ('batch') is unbound: bind it with --dim" \
         in capsys.readouterr().out

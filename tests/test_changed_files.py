@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
+from git_helpers import commit, git, init
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
 from edgegate.vcs import Change, changed_files, changed_models
-from gate_helpers import conv_relu, save, write
-from git_helpers import commit, git, init
 
 # conv_relu(3, 8, 16): 112640 FLOPs (see test_check_cli); conv_relu(3, 4, 16): half the conv,
 # 8 x 16 x 16 x 3 x 9 / 2 x 2 = 55296 + Relu 1024 = 56320 FLOPs. All under 200 kFLOP.

@@ -4,10 +4,10 @@ every exit code, --strict, --no-fail, file selection, discovery."""
 from __future__ import annotations
 
 import pytest
+from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
 
 from edgegate.cli import main
 from edgegate.errors import ExitCode
-from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
 
 # conv_relu(3, 8, 16): Conv 1 x 8 x 16 x 16 x 3 x 9 = 55296 MACs = 110592 FLOPs, + Relu 2048 = 112640
 POLICY = """\

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
+from git_helpers import git
 
 from edgegate.cli import main
 from edgegate.scale.parallel import shard_of
-from gate_helpers import conv_relu, save, write
-from git_helpers import git
 
 POLICY = """\
 version: 1

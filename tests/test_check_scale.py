@@ -7,9 +7,9 @@ import json
 
 import junitparser
 import pytest
+from gate_helpers import conv_relu, save, write
 
 from edgegate.cli import main
-from gate_helpers import conv_relu, save, write
 
 # conv_relu(3, c, 16): FLOPs 2 x c x 256 x 27 + c x 256 = 14080 x c, params 27 x c
 POLICY = """\

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node
 
-from edgegate.cost.types import OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import Uncostable
 
 MS = "com.microsoft"
 

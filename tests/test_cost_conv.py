@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node
 
-from edgegate.cost.types import OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import Uncostable
 
 CASES = [
     # ResNet stem: 1*64*112*112 * 3*7*7 = 118,013,952 MACs; FLOPs 2x, no bias.

@@ -6,7 +6,7 @@ import pytest
 from cost_helpers import case, cost_of, node
 
 from edgegate.cost.einsum import parse
-from edgegate.cost.types import Uncostable
+from edgegate.model.info import Uncostable
 
 
 def einsum(equation, shapes, out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node, unary
 
-from edgegate.cost.types import Uncostable
+from edgegate.model.info import Uncostable
 
 CASES = [
     # Two 3x3 determinants by LU: MACs (3-1)*3*(2*3-1)/6 = 5 each (2^2 + 1^2 trailing updates);

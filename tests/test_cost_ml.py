@@ -11,7 +11,7 @@ from onnx import TensorProto, helper
 import edgegate
 from edgegate.cost.registry import lookup
 from edgegate.cost.trees import depths
-from edgegate.cost.types import Uncostable
+from edgegate.model.info import Uncostable
 
 ML = "ai.onnx.ml"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node
 
-from edgegate.cost.registry import OPS
-from edgegate.cost.types import Uncostable
+from edgegate.model import roles
+from edgegate.model.info import Uncostable
 
 X = ("x", (2, 3, 4))
 
@@ -106,7 +106,7 @@ def test_formula(info, expected):
 
 
 def test_only_the_six_view_ops_are_views():
-    assert sorted(key for key, spec in OPS.items() if spec.view) == [
+    assert sorted(roles.VIEWS) == [
         "Dropout",
         "Flatten",
         "Identity",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node, unary
 
-from edgegate.cost.types import Uncostable
+from edgegate.model.info import Uncostable
 
 
 def norm(op_type, shape, *params, attrs=None, domain=""):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cost_helpers import case, cost_of, node
 
-from edgegate.cost.types import Uncostable
+from edgegate.model.info import Uncostable
 
 
 def pool(op_type, x, y, attrs=None, extra=()):

@@ -28,6 +28,7 @@ from cost_helpers import case_key
 
 from edgegate.cost.registry import OPS, lookup
 from edgegate.metrics import METRICS
+from edgegate.model import roles
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 
@@ -69,7 +70,7 @@ TORCHVISION_EXPORTS = (
     " Pad LRN"
 ).split()
 
-SHAPE_INPUTS = {
+COST_MODEL_SHAPE_INPUTS = {
     "Clip": {1, 2},
     "ConstantOfShape": {0},
     "Expand": {1},
@@ -98,17 +99,23 @@ def test_keys_are_sorted():
 
 @pytest.mark.parametrize("key", OPS)
 def test_entry_is_well_formed(key):
-    spec = OPS[key]
-    assert callable(spec.cost)
-    assert spec.cost.__doc__ and spec.cost.__doc__.strip()
-    assert all(isinstance(i, int) and i >= 0 for i in spec.shape_inputs)
+    formula = OPS[key]
+    assert callable(formula)
+    assert formula.__doc__ and formula.__doc__.strip()
+
+
+def test_roles_tables_are_sorted_and_name_costed_ops():
+    assert list(roles.SHAPE_INPUTS) == sorted(roles.SHAPE_INPUTS)
+    assert set(roles.SHAPE_INPUTS) <= set(OPS)
+    assert roles.VIEWS <= set(OPS)
 
 
 @pytest.mark.parametrize("key", [k for k in OPS if "." not in k or k.startswith(ML)])
 def test_standard_keys_are_onnx_ops_with_those_inputs(key):
     domain, _, op_type = key.rpartition(".")
     schema = onnx.defs.get_schema(op_type, domain=domain)
-    assert all(i < len(schema.inputs) for i in OPS[key].shape_inputs)
+    indices = roles.SHAPE_INPUTS.get(key, frozenset())
+    assert all(isinstance(i, int) and 0 <= i < len(schema.inputs) for i in indices)
 
 
 @pytest.mark.parametrize(
@@ -118,9 +125,9 @@ def test_required_ops_are_present(ops):
     assert [op for op in ops if op not in OPS] == []
 
 
-@pytest.mark.parametrize(("key", "indices"), sorted(SHAPE_INPUTS.items()))
+@pytest.mark.parametrize(("key", "indices"), sorted(COST_MODEL_SHAPE_INPUTS.items()))
 def test_shape_inputs_follow_the_cost_model(key, indices):
-    assert OPS[key].shape_inputs == frozenset(indices)
+    assert roles.shape_inputs(key, "") == frozenset(indices)
 
 
 def test_lookup_normalizes_the_default_domain():

@@ -10,7 +10,8 @@ import pytest
 from cost_helpers import case, cost_of, node
 
 from edgegate.cost.spectral import transform
-from edgegate.cost.types import OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import Uncostable
 
 
 def dft(x, y, *extra, **attrs):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
 from onnx import helper, numpy_helper
 
 from edgegate.cli import main
-from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
+
 
 def test_a_vendor_op_with_a_yaml_cost_is_costed(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

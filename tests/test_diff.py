@@ -7,12 +7,13 @@ import json
 
 import numpy as np
 import pytest
+from gate_helpers import conv_relu, save
 from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
 from edgegate.cli import main
-from edgegate.regression.deltas import format_change, layer_deltas, metric_deltas, percent, MetricDelta
-from gate_helpers import conv_relu, save
+from edgegate.regression.deltas import MetricDelta, format_change, layer_deltas, metric_deltas
+from edgegate.units import percent
 
 
 def two_convs(c1: int, c2: int, size: int = 8):

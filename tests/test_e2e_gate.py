@@ -6,10 +6,10 @@ The keyword spotter passes; the detector fails on two metrics (FLOPs and peak ac
 from __future__ import annotations
 
 import numpy as np
+from gate_helpers import conv_relu, save, write
 from onnx import TensorProto, helper, numpy_helper
 
 from edgegate.cli import main
-from gate_helpers import conv_relu, save, write
 
 POLICY = """\
 version: 1

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from gate_helpers import write
 
 from edgegate import __version__
 from edgegate.cli import main
 from edgegate.errors import UsageError
-from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.regression.history import append_history, read_history, series
-from gate_helpers import write
+from edgegate.rules.findings import ModelResult, RunResult
 
 
 def _run(flops, params, error=False):
@@ -29,7 +29,7 @@ def test_history_round_trip(tmp_path):
     lines = path.read_text().splitlines()
     assert len(lines) == 4  # the errored model has no metrics and no line
     assert json.loads(lines[0]) == {
-        "schema": "edgegate.regression.history", "time": "2026-01-01T00:00:00Z", "commit": "aaaa1111",
+        "schema": "edgegate.history", "time": "2026-01-01T00:00:00Z", "commit": "aaaa1111",
         "edgegate_version": __version__, "model": "models/a.onnx", "budget": "all", "passed": True,
         "metrics": {"flops": 1000, "params": 50}}
     found = series(read_history(path))
@@ -71,13 +71,13 @@ def test_trend_json_and_last(tmp_path, capsys):
 
 
 def test_bad_history_lines_name_file_and_line(tmp_path, capsys):
-    path = write(tmp_path / "h.jsonl", '{"schema": "edgegate.regression.history", "model": "m", "metrics": {}}\n{oops\n')
+    path = write(tmp_path / "h.jsonl", '{"schema": "edgegate.history", "model": "m", "metrics": {}}\n{oops\n')
     with pytest.raises(UsageError) as error:
         read_history(path)
     assert str(error.value) == f"{path}:2: not a history line: Expecting property name enclosed in double quotes"
     write(path, '{"model": "m"}\n')
     assert main(["trend", str(path)]) == 2
-    assert capsys.readouterr().err == f'edgegate: error: {path}:1: not a history line: no "schema": "edgegate.regression.history"\n'
+    assert capsys.readouterr().err == f'edgegate: error: {path}:1: not a history line: no "schema": "edgegate.history"\n'
     assert main(["trend", str(tmp_path / "none.jsonl")]) == 2
     assert main(["trend", str(path), "--metric", "flop"]) == 2
 

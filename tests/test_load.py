@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import builtins
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import onnx

@@ -9,14 +9,14 @@ import sys
 
 import numpy as np
 import pytest
+from gate_helpers import conv_relu, save
 from onnx import TensorProto, helper, numpy_helper
 
 from edgegate.cli import main
 from edgegate.regression.history import append_history
-from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.report.netron import sidecar_path
 from edgegate.report.plot import INSTALL_HINT
-from gate_helpers import conv_relu, save
+from edgegate.rules.findings import ModelResult, RunResult
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                                       reason="matplotlib not installed (pip install 'edgegate[plot]')")

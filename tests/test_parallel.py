@@ -7,11 +7,11 @@ import io
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
 from edgegate.scale.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
-from gate_helpers import conv_relu, save, write
 
 POLICY = """\
 version: 1

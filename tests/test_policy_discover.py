@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gate_helpers import write
 
 from edgegate.errors import PolicyError, UsageError
 from edgegate.policy.discover import find_policy, repo_root
 from edgegate.policy.load import load_policy
-from edgegate.policy.types import Budget
 from edgegate.policy.select import matches, selects
-from gate_helpers import write
+from edgegate.policy.types import Budget
 
 MINIMAL = "version: 1\nbudgets:\n  {name}: {{}}\n"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from edgegate.cli import main
+from edgegate.config import resources
+from edgegate.config.schema import policy_schema
 from edgegate.errors import ExitCode
 from edgegate.metrics import METRICS
-from edgegate.config import resources
 from edgegate.policy.load import load_policy
-from edgegate.config.schema import policy_schema
 from edgegate.target.load import load_shipped_target
 from edgegate.units import parse_quantity
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from gate_helpers import write
 
 from edgegate.errors import PolicyError
 from edgegate.policy.load import load_policy
-from gate_helpers import write
 
 
 def test_preset_by_name_then_overrides_merge_key_by_key(tmp_path):

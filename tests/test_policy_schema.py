@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-
-from edgegate.metrics import METRICS
-from edgegate.config.document import PolicyProblems
-from edgegate.policy.load import load_policy
-from edgegate.config.schema import FORMAT_PREFIX, policy_schema
-from edgegate.units import UNIT_KINDS
 from gate_helpers import write
+
+from edgegate.config.document import PolicyProblems
+from edgegate.config.schema import FORMAT_PREFIX, policy_schema
+from edgegate.metrics import METRICS
+from edgegate.policy.load import load_policy
+from edgegate.units import UNIT_KINDS
 
 
 def _formats(node):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from gate_helpers import conv_relu, save, write
 from git_helpers import ROOT, commit, git, git_env, init, source_repo
 

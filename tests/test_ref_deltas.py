@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
+from git_helpers import git
 
 from edgegate.cli import main
 from edgegate.cli.runopts import with_changes
 from edgegate.scale.parallel import CheckSpec, run_checks
-from gate_helpers import conv_relu, save, write
-from git_helpers import git
 
 # conv_relu(3, c, 16): FLOPs 2 x c x 256 x 27 + c x 256 = 14080 x c; params 27 x c
 POLICY = """\

@@ -7,12 +7,12 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from gate_helpers import subject
 
 from edgegate.policy.load import load_policy
 from edgegate.policy.types import Budget, Increase, Limit
 from edgegate.rules import limits
 from edgegate.rules.subject import Subject
-from gate_helpers import subject
 
 VALID = Path(__file__).parent / "policies" / "valid"
 

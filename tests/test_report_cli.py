@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from gate_helpers import conv_relu, save, write
 from junitparser import Error, Failure, JUnitXml
 
 from edgegate.cli import main
 from edgegate.errors import ExitCode
 from edgegate.report.markdown import SUMMARY_BYTES
-from gate_helpers import conv_relu, save, write
 
 # conv_relu(3, 8, 16): Conv 8 x 16 x 16 x 3 x 9 = 55296 MACs = 110592 FLOPs + Relu 2048 = 112640
 # FLOPs; conv_relu(3, 32, 16) has 4x the conv: 442368 + Relu 8192 = 450560 FLOPs > 200 kFLOP.

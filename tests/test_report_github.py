@@ -9,10 +9,10 @@ import re
 from typing import NamedTuple
 
 import pytest
+from report_fixture import HOSTILE, HOSTILE_ADVICE, records
 
-from edgegate.rules.findings import Finding, ModelResult, RunResult
 from edgegate.report import github
-from report_fixture import HOSTILE, HOSTILE_ADVICE, HOSTILE_NODE, records
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 
 # The runner's commands (actions/runner ActionCommandManager): any of these, reached by
 # ::name::, at the start of a line (after leading blanks), or ##[name] anywhere in one, runs.

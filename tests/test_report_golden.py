@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from report_fixture import records
 
 from edgegate.report.registry import REPORTERS
-from report_fixture import records
 
 GOLDEN_NAMES = {"github": "github.txt", "json": "records.json", "junit": "junit.xml",
                 "markdown": "summary.md", "sarif": "report.sarif", "text": "report.txt"}

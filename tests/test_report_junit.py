@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 
 from junitparser import Error, Failure, JUnitXml
-
-from edgegate.rules.findings import Finding, ModelResult, RunResult
-from edgegate.report import junit
 from report_fixture import records
+
+from edgegate.report import junit
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 
 
 def _parsed(document) -> JUnitXml:

@@ -7,10 +7,10 @@ import io
 import re
 
 import pytest
-
-from edgegate.rules.findings import Finding, ModelResult, RunResult
-from edgegate.report import markdown
 from report_fixture import records
+
+from edgegate.report import markdown
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 
 
 def _summary(document, limit: int = markdown.SUMMARY_BYTES) -> str:

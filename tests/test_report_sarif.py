@@ -16,10 +16,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from edgegate.rules.findings import Finding, ModelResult, RunResult
-from edgegate.report import sarif
 from report_fixture import HOSTILE, records
+
+from edgegate.report import sarif
+from edgegate.rules.findings import Finding, ModelResult, RunResult
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-2.1.0-rtm.5.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -96,7 +96,7 @@ def test_fingerprints_are_stable_while_the_same_check_fails():
 
 def test_fingerprint_is_a_digest_of_model_budget_rule_bound_node():
     import hashlib
-    digest = hashlib.sha256("m.onnx\0b\0limits/flops\0max\0".encode()).hexdigest()
+    digest = hashlib.sha256(b"m.onnx\0b\0limits/flops\0max\0").hexdigest()
     assert _fingerprint(20) == {"edgegate/v1": digest, "primaryLocationLineHash": f"{digest[:16]}:1"}
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from gate_helpers import estimate_of, layer, skip_estimate, subject
 from onnx import TensorProto
 
 from edgegate.cost.registry import OPS
-from edgegate.cost.types import NodeInfo, OpCost, TensorInfo
-from edgegate.estimate.result import Unestimated
-from edgegate.rules.findings import Finding
+from edgegate.cost.types import OpCost
+from edgegate.estimator.result import Unestimated
+from edgegate.model.info import NodeInfo, TensorInfo
 from edgegate.policy.costs import cost_fn
 from edgegate.policy.types import Budget
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
-from gate_helpers import estimate_of, layer, skip_estimate, subject
+from edgegate.rules.findings import Finding
 
 FLOAT = TensorProto.FLOAT
 
@@ -52,7 +53,7 @@ def test_as_a_standard_op_uses_its_formula():
     node = _node("VendorConv", [("x", (1, 3, 8, 8), False), ("w", (8, 3, 3, 3), True)],
                  [("y", (1, 8, 8, 8), False)])
     # Conv: N x Cout x H x W x Cin x kh x kw = 1 x 8 x 64 x 3 x 9 = 13824 MACs, 27648 FLOPs
-    assert cost_fn({"as": "Conv"})(node) == OpCost(13824, 27648) == OPS["Conv"].cost(node)
+    assert cost_fn({"as": "Conv"})(node) == OpCost(13824, 27648) == OPS["Conv"](node)
 
 
 def test_coverage_counts_known_custom_and_unestimated_nodes():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from gate_helpers import subject
 
 from edgegate.policy.types import Budget, Limit
-from edgegate.rules import RULES, limits
-from gate_helpers import subject
+from edgegate.rules import limits
+from edgegate.rules.registry import RULES
 
 
 def _check(*budget_limits, metrics):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from gate_helpers import conv_relu, estimate_of, facts, layer, subject
 from onnx import TensorProto, helper
 
-from edgegate.estimate.result import Unestimated
+from edgegate.estimator.result import Unestimated
 from edgegate.policy.types import Budget, RunSettings
 from edgegate.rules import dtypes, dynamic_dims, fits_on_chip, ops, opset, unestimated
 from edgegate.rules.subject import read_facts
 from edgegate.target.types import Target
-from gate_helpers import conv_relu, estimate_of, facts, layer, subject
 
 NODES = (("conv1", "Conv"), ("relu1", "Relu"), ("conv2", "Conv"), ("lstm", "LSTM"),
          ("k", "Constant"), ("fused", "com.microsoft.FusedConv"))

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from gate_helpers import conv_relu, estimate_of, layer, save, skip_estimate
 from onnx import helper
 
 import edgegate
 from edgegate.config import resources
 from edgegate.target.load import load_shipped_target
-from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate, onchip_dram_per_layer
-from gate_helpers import conv_relu, estimate_of, layer, save, skip_estimate
+from edgegate.target.types import Target, compute_precision
 
 TOY = Target("toy", {"fp32": 1000.0}, dram_bandwidth=100.0)
 

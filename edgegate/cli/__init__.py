@@ -15,10 +15,10 @@ import importlib
 import os
 import sys
 import traceback
-from typing import Sequence
+from collections.abc import Sequence
 
-from edgegate import __version__
 from edgegate.errors import EdgegateError, ExitCode
+from edgegate.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": (
@@ -63,7 +63,7 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The top-level parser; the chosen command (or every one, for ``help``) gets its options."""
+    """The top-level parser; only the chosen command's module is imported, for its options."""
     parser = _Parser(
         prog="edgegate",
         description="Estimate what an ONNX model costs on an edge device and gate it in CI.",
@@ -74,7 +74,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     chosen = _chosen(argv)
     for name, (module_name, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        if chosen is None or chosen == name:
+        if chosen == name:
             module = importlib.import_module(module_name)
             module.add_arguments(command)
             command.set_defaults(run=module.run)

@@ -17,8 +17,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from edgegate.cli import main as edgegate_main
 from edgegate.errors import ExitCode

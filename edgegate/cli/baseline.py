@@ -11,10 +11,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from edgegate.regression.baseline import baseline_document, load_baseline, write_baseline
-from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, nothing_checked, run_scaled,
-                                   spec_of)
+from edgegate.cli.runopts import (
+    add_policy_arguments,
+    add_scale_arguments,
+    nothing_checked,
+    run_scaled,
+    spec_of,
+)
 from edgegate.errors import ExitCode
+from edgegate.regression.baseline import baseline_document, load_baseline, write_baseline
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

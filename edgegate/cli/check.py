@@ -21,12 +21,18 @@ import os
 import sys
 from pathlib import Path
 
-from edgegate.cli.runopts import (add_policy_arguments, add_scale_arguments, nothing_checked, root_from_args,
-                                   run_scaled, with_changes)
-from edgegate.regression.history import append_history, current_commit, now
-from edgegate.scale.parallel import CheckSpec
+from edgegate.cli.runopts import (
+    add_policy_arguments,
+    add_scale_arguments,
+    nothing_checked,
+    root_from_args,
+    run_scaled,
+    with_changes,
+)
 from edgegate.policy.discover import find_policy, shown_path
+from edgegate.regression.history import append_history, current_commit, now
 from edgegate.report.outputs import add_report_arguments, plan, write_all
+from edgegate.scale.parallel import CheckSpec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

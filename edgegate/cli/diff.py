@@ -10,16 +10,23 @@ import sys
 from typing import Any
 
 from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
-from edgegate.cost.dtypes import PRECISION_BITS
-from edgegate.regression.deltas import LAYER_KEYS, deltas_record, layer_deltas, layer_table, metric_deltas, metric_table
-from edgegate.errors import UsageError
-from edgegate.estimate.estimate import estimate
-from edgegate.estimate.fusion import FUSIONS
-from edgegate.estimate.result import Estimate
 from edgegate.config import resources
+from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.errors import UsageError
+from edgegate.estimator.estimate import estimate
+from edgegate.estimator.fusion import FUSIONS
+from edgegate.estimator.result import Estimate
+from edgegate.regression.deltas import (
+    LAYER_KEYS,
+    deltas_record,
+    layer_deltas,
+    layer_table,
+    metric_deltas,
+    metric_table,
+)
 from edgegate.target.load import load_shipped_target
-from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate
+from edgegate.target.types import Target, compute_precision
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

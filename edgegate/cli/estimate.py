@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Sequence, TextIO
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
 from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import EdgegateError, ExitCode
-from edgegate.estimate.estimate import estimate
-from edgegate.estimate.fusion import FUSIONS
-from edgegate.estimate.serialize import estimates_document
-from edgegate.estimate.result import Estimate
+from edgegate.estimator.estimate import estimate
+from edgegate.estimator.fusion import FUSIONS
+from edgegate.estimator.result import Estimate
+from edgegate.estimator.serialize import estimates_document
 from edgegate.model.load import load_model
-from edgegate.report.netron import sidecar_path, write_attachment
 from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
+from edgegate.report.netron import sidecar_path, write_attachment
+
 
 def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
     top = None if args.per_layer else args.top

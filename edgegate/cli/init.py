@@ -13,21 +13,21 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import edgegate
 from edgegate.cli.bindings import parse_dim, parse_shape
 from edgegate.cli.check import root_from_args
+from edgegate.config import resources
 from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
-from edgegate.estimate.result import Estimate
+from edgegate.estimator.estimate import estimate as estimate_file
+from edgegate.estimator.result import Estimate
 from edgegate.metrics import METRICS
-from edgegate.config import resources
 from edgegate.policy.discover import shown_path
 from edgegate.policy.load import load_policy
 from edgegate.rules.engine import discover_models
 from edgegate.rules.limits import RATCHET_HEADROOM
 from edgegate.target.load import load_shipped_target
-from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import evaluate
+from edgegate.target.types import Target, compute_precision
 from edgegate.units import round_limit
 
 MAX_METRICS = ("flops", "params", "weight_bytes", "peak_activation_bytes", "dram_bytes")
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     budgets: dict[str, tuple[str, dict[str, str]]] = {}
     unestimated = False
     for relative in models:
-        found = edgegate.estimate(shown_path(root / relative), dims=dims, input_shapes=shapes,
+        found = estimate_file(shown_path(root / relative), dims=dims, input_shapes=shapes,
                                   precision=args.precision)
         unestimated = unestimated or bool(found.unestimated)
         budgets[_budget_name(relative, budgets)] = (relative, _limits(found, target, args))
@@ -138,6 +138,7 @@ def render(settings: dict[str, Any], budgets: dict[str, tuple[str, dict[str, str
         "budgets:",
     ]
     for name, (relative, limits) in budgets.items():
-        lines += [f"  {json.dumps(name)}:", f"    include: [{json.dumps(relative if '/' in relative else '/' + relative)}]", "    limits:"]
+        anchored = relative if "/" in relative else "/" + relative
+        lines += [f"  {json.dumps(name)}:", f"    include: [{json.dumps(anchored)}]", "    limits:"]
         lines += [f"      {metric}: {{{bound}}}" for metric, bound in limits.items()]
     return "\n".join(lines) + "\n"

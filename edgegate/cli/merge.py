@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from edgegate.regression.history import append_history, current_commit, now
-from edgegate.scale.merge import load_records, merge_results, run_result
 from edgegate.report.outputs import add_report_arguments, plan, write_all
+from edgegate.scale.merge import load_records, merge_results, run_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

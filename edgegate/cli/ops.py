@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, TextIO
+from typing import TextIO
 
 import onnx.defs
 
-from edgegate.cost.registry import DEFAULT_DOMAINS, OPS, lookup
+from edgegate.cost.registry import OPS, lookup
+from edgegate.model.domains import DEFAULT_DOMAINS
 
 HANDLED: dict[str, str] = {
     "Constant": "folded: a constant",

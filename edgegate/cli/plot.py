@@ -14,13 +14,13 @@ from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
 from edgegate.cli.diff import shipped_target
 from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
-from edgegate.estimate.estimate import estimate
-from edgegate.estimate.fusion import FUSIONS
-from edgegate.regression.history import read_history, series
+from edgegate.estimator.estimate import estimate
+from edgegate.estimator.fusion import FUSIONS
 from edgegate.metrics import METRICS
-from edgegate.report.plot import check_output, draw_flops, draw_history, draw_roofline, model_points, pyplot
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import matches
+from edgegate.regression.history import read_history, series
+from edgegate.report.plot import check_output, draw_flops, draw_history, draw_roofline, model_points, pyplot
 from edgegate.target.types import Target
 
 KINDS = ("flops", "roofline", "history")

@@ -13,7 +13,6 @@ from edgegate.errors import ExitCode, PolicyError
 from edgegate.policy.load import load_policy
 
 
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``validate`` action and its paths."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))

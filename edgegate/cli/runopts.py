@@ -11,12 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from edgegate.errors import UsageError
-from edgegate.scale.parallel import CheckRun, CheckSpec, parse_shard, relative_path, run_checks
 from edgegate.policy.discover import find_policy, repo_root, shown_path
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
 from edgegate.regression.refs import RefChange, deleted_models
 from edgegate.rules.engine import discover_models
+from edgegate.scale.parallel import CheckRun, CheckSpec, parse_shard, relative_path, run_checks
 from edgegate.vcs import changed_models
 
 

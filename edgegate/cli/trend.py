@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence, TextIO
+from typing import TextIO
 
-from edgegate.regression.deltas import percent
 from edgegate.errors import UsageError
-from edgegate.regression.history import Point, Series, read_history, series
 from edgegate.metrics import METRICS
 from edgegate.policy.select import matches
-from edgegate.units import format_quantity
+from edgegate.regression.history import Point, Series, read_history, series
+from edgegate.units import format_quantity, percent
 
 DEFAULT_METRICS = ("flops", "params", "peak_activation_bytes", "dram_bytes")
 

@@ -13,12 +13,13 @@ import difflib
 import functools
 import importlib.resources
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import jsonschema
 
-from edgegate.errors import PolicyError
 from edgegate.config.document import Document
+from edgegate.errors import PolicyError
 from edgegate.units import UNIT_KINDS, QuantityError, parse_quantity
 
 FORMAT_PREFIX = "edgegate-quantity:"

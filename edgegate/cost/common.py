@@ -5,7 +5,8 @@ Each raises Uncostable with a reason naming the node, so a formula reads as its 
 
 from __future__ import annotations
 
-from edgegate.cost.types import NodeInfo, OpCost, TensorInfo, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, TensorInfo, Uncostable
 
 
 def need(node: NodeInfo, index: int, what: str) -> TensorInfo:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from edgegate.cost.common import has, need, per_output, result
 from edgegate.cost.norm import NORMALIZE, RMS_NORMALIZE
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 
 def bias_elementwise(node: NodeInfo) -> OpCost:

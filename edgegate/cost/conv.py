@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import dims, has, need, result
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def conv_macs(node: NodeInfo, weight_index: int = 1) -> int:

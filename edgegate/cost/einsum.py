@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import dims
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 ELLIPSIS_BASE = 0x2460
 """Code point of the first stand-in letter for a dimension covered by "..."."""

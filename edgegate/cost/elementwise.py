@@ -8,7 +8,8 @@ pair such as SwiGLU counts each op it fuses.
 from __future__ import annotations
 
 from edgegate.cost.common import per_output
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 
 def elementwise(node: NodeInfo) -> OpCost:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from edgegate.cost.common import has, need
 from edgegate.cost.norm import SOFTMAX
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 
 def _per_target(node: NodeInfo) -> int:

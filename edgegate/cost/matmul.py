@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import broadcast, dims, has, need, result
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def matmul_macs(a: tuple[int, ...], b: tuple[int, ...], node: NodeInfo) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import axis_of, dims, need, per_output, result
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def shape_query(node: NodeInfo) -> OpCost:

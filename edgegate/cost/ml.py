@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from edgegate.cost.common import dims, need
 from edgegate.cost.norm import SOFTMAX
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 POST_TRANSFORM: dict[str, int] = {
     "LOGISTIC": 1,

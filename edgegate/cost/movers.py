@@ -7,7 +7,8 @@ that accumulate (scatter with a reduction, Col2Im) count one FLOP per accumulate
 from __future__ import annotations
 
 from edgegate.cost.common import need, result
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def data_mover(node: NodeInfo) -> OpCost:

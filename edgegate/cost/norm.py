@@ -10,7 +10,8 @@ counted: it does not grow with the element count.
 from __future__ import annotations
 
 from edgegate.cost.common import has, per_output
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 NORMALIZE = 5
 """FLOPs per element to normalize: mean add, centre, square, variance add, scale by 1/std."""

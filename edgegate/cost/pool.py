@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import need, out_numel, per_output
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def kernel_size(node: NodeInfo) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from edgegate.cost.common import dims, has, need, per_output, result
 from edgegate.cost.conv import conv_macs
 from edgegate.cost.matmul import gemm_macs, matmul_macs
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 DYNAMIC_QUANTIZE = 2
 """FLOPs per element to quantize dynamically: one min/max reduction pass, one quantize."""

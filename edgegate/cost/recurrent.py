@@ -10,7 +10,8 @@ run (sequence_lens only shortens it at run time).
 from __future__ import annotations
 
 from edgegate.cost.common import dims, has, need
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 
 def _steps(node: NodeInfo, gates: int) -> tuple[int, int, int]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import axis_of, dims, need, per_output, result
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 
 def reduce(node: NodeInfo) -> OpCost:

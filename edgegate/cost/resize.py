@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import dims, need, per_output, result
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 TAPS_PER_AXIS: dict[str, int] = {
     "bicubic": 4,

@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 
 from edgegate.cost.common import axis_of, dims, has, need, per_output, result
-from edgegate.cost.types import NodeInfo, OpCost, TensorInfo, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, TensorInfo, Uncostable
+
 
 def transform(n: int, bins: int, real: bool) -> OpCost:
     """One length-n transform giving ``bins`` outputs: FFT for a power of two, else direct."""

@@ -10,10 +10,11 @@ top-class compare) as in ml.py. AVERAGE's final divide is once per score, not co
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from edgegate.cost.ml import per_score, rows_features, scores_per_row
-from edgegate.cost.types import NodeInfo, OpCost, Uncostable
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo, Uncostable
 
 Children = Sequence["Sequence[int] | None"]
 """Per node, the indices of its children; None marks a leaf."""

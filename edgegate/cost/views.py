@@ -6,7 +6,8 @@ nothing.
 
 from __future__ import annotations
 
-from edgegate.cost.types import NodeInfo, OpCost
+from edgegate.cost.types import OpCost
+from edgegate.model.info import NodeInfo
 
 
 def view(node: NodeInfo) -> OpCost:

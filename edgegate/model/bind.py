@@ -8,7 +8,7 @@ turn scalar inputs into constants (e.g. a sample rate that an If branches on).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import onnx

@@ -7,7 +7,8 @@ constant; evaluating them lets shape inference finish. Only small tensors are ev
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from onnx import helper

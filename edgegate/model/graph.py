@@ -8,16 +8,18 @@ into a NodeInfo for the cost formulas, in topological order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import onnx
 
-from edgegate.cost.registry import lookup
-from edgegate.cost.types import CostFn, NodeInfo, OpSpec, TensorInfo
+from edgegate.model.domains import DEFAULT_DOMAINS
 from edgegate.model.fold import evaluate
-from edgegate.model.order import STANDARD_DOMAINS, RawNode, captured_names, topological
+from edgegate.model.info import NodeInfo, TensorInfo
+from edgegate.model.order import RawNode, captured_names, topological
+from edgegate.model.roles import is_view, shape_inputs
 from edgegate.model.tensors import (
     Attributes,
     array_info,
@@ -25,27 +27,6 @@ from edgegate.model.tensors import (
     decode_attribute,
     value_info,
 )
-
-
-Lookup = Callable[[str, str], "OpSpec | None"]
-
-
-def lookup_with(custom_costs: Mapping[str, CostFn]) -> Lookup:
-    """The registry lookup, falling back to caller-given formulas for ops it has none for.
-
-    A custom formula is keyed by ``domain.OpType`` or by the bare op type.
-    """
-    if not custom_costs:
-        return lookup
-    specs = {key: OpSpec(cost) for key, cost in custom_costs.items()}
-
-    def find(op_type: str, domain: str) -> OpSpec | None:
-        found = lookup(op_type, domain)
-        if found is not None:
-            return found
-        return specs.get(f"{domain}.{op_type}") or specs.get(op_type)
-
-    return find
 
 
 @dataclass
@@ -98,10 +79,9 @@ STORED_AS_SOURCE = frozenset(
 
 @dataclass(frozen=True, eq=False)
 class ActiveNode:
-    """A node that runs at inference: its decoded info, registry row and data inputs."""
+    """A node that runs at inference: its decoded info and its data (not shape-like) inputs."""
 
     info: NodeInfo
-    spec: OpSpec | None
     data_inputs: tuple[str, ...]
 
 
@@ -115,7 +95,6 @@ class AnalyzedGraph:
     outputs: list[str]
     folded: dict[str, np.ndarray]
     shapes_known: bool
-    find: Lookup
 
 
 def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
@@ -155,11 +134,9 @@ def _shape_of(node: RawNode, source: TensorInfo, attrs: Mapping[str, Any]) -> li
     return [array_info(node.outputs[0], shape[attrs.get("start", 0) : attrs.get("end")])]
 
 
-def _fold_node(
-    node: RawNode, spec: OpSpec | None, scope: Scope, attrs: Mapping[str, Any]
-) -> list[TensorInfo] | None:
+def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
     """Output infos when the node is constant, else None."""
-    standard = node.domain in STANDARD_DOMAINS
+    standard = node.domain in DEFAULT_DOMAINS
     if node.op_type == "Constant" and standard:
         info = _constant_node_info(node)
         return [info] if info is not None else None
@@ -168,9 +145,9 @@ def _fold_node(
     inputs = [scope.get(name) if name else None for name in node.inputs]
     if node.op_type in ("Shape", "Size") and standard and inputs and inputs[0] is not None:
         return _shape_of(node, inputs[0], attrs) if inputs[0].known else None
-    shape_inputs = spec.shape_inputs if spec else frozenset()
+    shape_like = shape_inputs(node.op_type, node.domain)
     for index, tensor in enumerate(inputs):
-        if node.inputs[index] and index not in shape_inputs:
+        if node.inputs[index] and index not in shape_like:
             if tensor is None or not tensor.is_constant:
                 return None
     values = None
@@ -205,32 +182,29 @@ def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInf
     )
 
 
-def _shape_arithmetic(
-    candidates: list[tuple[RawNode, OpSpec | None]], graph_outputs: set[str]
-) -> set[int]:
+def _shape_arithmetic(candidates: list[RawNode], graph_outputs: set[str]) -> set[int]:
     """Indices of candidate nodes whose outputs only feed shape-like inputs (or each other)."""
-    produced = {name for node, _ in candidates for name in node.outputs}
+    produced = {name for node in candidates for name in node.outputs}
     shape_fed = {
         node.inputs[i]
-        for node, spec in candidates
-        if spec is not None
-        for i in spec.shape_inputs
+        for node in candidates
+        for i in shape_inputs(node.op_type, node.domain)
         if i < len(node.inputs)
     }
     if produced.isdisjoint(shape_fed):
         return set()
     uses: dict[str, list[tuple[int, bool]]] = {}
-    for index, (node, spec) in enumerate(candidates):
-        shape_inputs = spec.shape_inputs if spec else frozenset()
+    for index, node in enumerate(candidates):
+        shape_like = shape_inputs(node.op_type, node.domain)
         for position, name in enumerate(node.inputs):
             if name:
-                uses.setdefault(name, []).append((index, position in shape_inputs))
+                uses.setdefault(name, []).append((index, position in shape_like))
         for sub in node.graphs:
             for name in captured_names(sub):
                 uses.setdefault(name, []).append((index, False))
     free: set[int] = set()
     for index in range(len(candidates) - 1, -1, -1):
-        node = candidates[index][0]
+        node = candidates[index]
         if any(name in graph_outputs for name in node.outputs):
             continue
         readers = [use for name in node.outputs if name for use in uses.get(name, ())]
@@ -243,9 +217,8 @@ def _shape_arithmetic(
 class Folding:
     """A graph after constant folding: its scope, the nodes left to run, folded values."""
 
-    find: Lookup
     scope: Scope
-    candidates: list[tuple[RawNode, OpSpec | None]]
+    candidates: list[RawNode]
     attrs: list[Attributes]
     folded: dict[str, np.ndarray]
     shapes_known: bool
@@ -255,33 +228,31 @@ def fold_graph(
     graph: onnx.GraphProto,
     parent: Scope | None = None,
     outer: Iterable[str] = (),
-    find: Lookup = lookup,
 ) -> Folding:
     """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete."""
     scope = _collect_scope(graph, parent)
     outer_names = set(outer)
     if parent is not None:
         outer_names |= captured_names(graph)
-    folding = Folding(find, scope, [], [], {}, True)
+    folding = Folding(scope, [], [], {}, True)
     for node in topological(graph, outer_names):
-        spec = find(node.op_type, node.domain)
         attrs = Attributes(node.proto)
-        constants = _fold_node(node, spec, scope, attrs)
+        constants = _fold_node(node, scope, attrs)
         if constants is None:
-            folding.candidates.append((node, spec))
+            folding.candidates.append(node)
             folding.attrs.append(attrs)
             if folding.shapes_known:
                 found = [scope.get(name) for name in node.outputs if name]
                 folding.shapes_known = all(t is not None and t.known for t in found)
             continue
         sources: tuple[str, ...] = ()
-        if node.op_type in STORED_AS_SOURCE or (spec is not None and spec.view):
-            shape_inputs = spec.shape_inputs if spec else frozenset()
+        if node.op_type in STORED_AS_SOURCE or is_view(node.op_type, node.domain):
+            shape_like = shape_inputs(node.op_type, node.domain)
             sources = tuple(
                 dict.fromkeys(
                     origin
                     for index, name in enumerate(node.inputs)
-                    if name and index not in shape_inputs
+                    if name and index not in shape_like
                     for origin in scope.origin(name)
                 )
             )
@@ -299,24 +270,23 @@ def analyze_graph(
     parent: Scope | None = None,
     outer: Iterable[str] = (),
     folding: Folding | None = None,
-    find: Lookup = lookup,
 ) -> AnalyzedGraph:
     """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
-    folding = folding or fold_graph(graph, parent, outer, find)
+    folding = folding or fold_graph(graph, parent, outer)
     scope, candidates = folding.scope, folding.candidates
     outputs = [v.name for v in graph.output]
     free = _shape_arithmetic(candidates, set(outputs))
     active = []
     shapes_known = True
-    for index, (node, spec) in enumerate(candidates):
+    for index, node in enumerate(candidates):
         if index in free:
             continue
-        shape_inputs = spec.shape_inputs if spec else frozenset()
-        data = [n for i, n in enumerate(node.inputs) if n and i not in shape_inputs]
+        shape_like = shape_inputs(node.op_type, node.domain)
+        data = [n for i, n in enumerate(node.inputs) if n and i not in shape_like]
         data += sorted(name for sub in node.graphs for name in captured_names(sub))
         info = _node_info(node, folding.attrs[index], scope)
         if shapes_known:
             shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
-        active.append(ActiveNode(info, spec, tuple(dict.fromkeys(data))))
+        active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
-    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known, folding.find)
+    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known)

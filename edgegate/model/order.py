@@ -7,15 +7,15 @@ input is a ModelError naming the node.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import onnx
 
 from edgegate.errors import ModelError
+from edgegate.model.domains import DEFAULT_DOMAINS
 
 GRAPH_OPS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
-STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RawNode:
 def raw_node(node: onnx.NodeProto) -> RawNode:
     """Read a node's fields once (subgraphs only where an op can carry them)."""
     op_type, domain = node.op_type, node.domain
-    graphs = subgraphs(node) if op_type in GRAPH_OPS or domain not in STANDARD_DOMAINS else []
+    graphs = subgraphs(node) if op_type in GRAPH_OPS or domain not in DEFAULT_DOMAINS else []
     return RawNode(node, op_type, domain, tuple(node.input), tuple(node.output), tuple(graphs))
 
 

@@ -12,8 +12,9 @@ inferred through them are then read back onto the real graph, which keeps its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -204,7 +205,8 @@ def _embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto
     nodes = [helper.make_node("Gather", [node.input[2], node.input[0]], [node.output[0]])]
     if len(node.output) > 1 and node.output[1]:
         picked = helper.make_node("ArgMax", [node.input[0]], [ctx.fresh()], axis=1, keepdims=0)
-        nodes += [picked, helper.make_node("Cast", [picked.output[0]], [node.output[1]], to=TensorProto.INT32)]
+        label = helper.make_node("Cast", [picked.output[0]], [node.output[1]], to=TensorProto.INT32)
+        nodes += [picked, label]
     if len(node.output) > 2 and node.output[2]:
         nodes.append(helper.make_node("Identity", [node.output[0]], [node.output[2]]))
     return nodes

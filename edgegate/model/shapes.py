@@ -8,19 +8,17 @@ and where tensors stay unknown the constant shape arithmetic is evaluated
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import onnx
 from onnx import numpy_helper, shape_inference
 
 from edgegate.errors import ModelError
-from edgegate.cost.registry import lookup
-from edgegate.model.graph import AnalyzedGraph, Lookup, analyze_graph, fold_graph
+from edgegate.model.domains import INFERRED_DOMAINS
+from edgegate.model.graph import AnalyzedGraph, analyze_graph, fold_graph
 from edgegate.model.order import subgraphs
 from edgegate.model.proxies import ranks_of, restore, with_proxies
 from edgegate.model.tensors import checked_shape, value_shape
-
-STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 
 
 def _bind_declared(value: onnx.ValueInfoProto, dims: Mapping[str, int]) -> None:
@@ -37,7 +35,7 @@ def clear_stale_shapes(graph: onnx.GraphProto, dims: Mapping[str, int]) -> None:
     Declarations of tensors that custom-domain ops produce are kept (nothing else can give
     their shapes), with symbolic dimensions bound from ``dims``.
     """
-    custom = {o for n in graph.node if n.domain not in STANDARD_DOMAINS for o in n.output}
+    custom = {o for n in graph.node if n.domain not in INFERRED_DOMAINS for o in n.output}
     kept = [v for v in graph.value_info if v.name in custom]
     del graph.value_info[:]
     graph.value_info.extend(kept)
@@ -103,7 +101,7 @@ def _inject(model: onnx.ModelProto, folded: dict) -> bool:
 
 
 def infer_and_analyze(
-    model: onnx.ModelProto, dims: Mapping[str, int], find: Lookup = lookup
+    model: onnx.ModelProto, dims: Mapping[str, int]
 ) -> tuple[onnx.ModelProto, AnalyzedGraph]:
     """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
 
@@ -117,7 +115,7 @@ def infer_and_analyze(
     ranks = ranks_of(model.graph)
     while True:
         inferred, covered = _infer(model, ranks)
-        folding = fold_graph(inferred.graph, find=find)
+        folding = fold_graph(inferred.graph)
         if folding.shapes_known:
             break
         ranks = ranks_of(inferred.graph)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from edgegate.cost.types import TensorInfo
 from edgegate.errors import ModelError
 from edgegate.model.fold import MAX_FOLD_ELEMENTS
+from edgegate.model.info import TensorInfo
 from edgegate.model.load import payload_dropped
 
 MAX_ELEMENTS = 2**63 - 1

@@ -15,9 +15,9 @@ output buffer. Field numbers are those of onnx/onnx.proto.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Iterator, Mapping, Union
 
 PAYLOAD_THRESHOLD = 1024
 """Serialized payload bytes (tags and lengths included) above which a tensor's data is
@@ -179,7 +179,7 @@ class _Walk:
     stripped: list[str] = field(default_factory=list)
 
 
-Piece = Union[bytes, tuple[int, int]]  # a new length header, or a kept [start, end) of the file
+Piece = bytes | tuple[int, int]  # a new length header, or a kept [start, end) of the file
 _Rewriter = Callable[[_Walk, int, int], "tuple[list[Piece], int] | None"]
 
 

@@ -7,17 +7,18 @@ target, bandwidth without a frame rate, an opset range upside down, custom op co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
+from edgegate.config import resources
+from edgegate.config.document import Document, Path_, PolicyProblems
+from edgegate.config.schema import did_you_mean
+from edgegate.cost.types import CostFn
 from edgegate.errors import PolicyError
 from edgegate.metrics import METRICS
-from edgegate.config import resources
 from edgegate.policy import costs
-from edgegate.cost.types import CostFn
-from edgegate.config.document import Document, Path_, PolicyProblems
 from edgegate.policy.types import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
-from edgegate.config.schema import did_you_mean
 from edgegate.target.load import load_shipped_target, target_from_data
 from edgegate.target.types import Target
 from edgegate.units import format_quantity, parse_quantity
@@ -154,7 +155,9 @@ def _check_options(document: Document, path: Path_, options: Mapping[str, Any],
     if options.get("ops", {}).get("target"):
         if target is None or target.supported_ops is None:
             what = "a target" if target is None else f"target '{target.name}' to list supported_ops"
-            problems.append(document.error(path + ("ops", "target"), f"checking the target's ops needs {what}"))
+            problems.append(
+                document.error(path + ("ops", "target"), f"checking the target's ops needs {what}")
+            )
     if options.get("fits_on_chip", "off") != "off":
         if target is None or not (target.onchip_bytes or target.weight_store_bytes):
             what = ("a target" if target is None else

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from edgegate.cost.registry import OPS, lookup
-from edgegate.cost.types import CostFn, NodeInfo, OpCost
+from edgegate.cost.types import CostFn, OpCost
+from edgegate.model.info import NodeInfo
 
 
 def per_output(node: NodeInfo, flops: Fraction, macs: Fraction) -> OpCost:
@@ -27,7 +29,7 @@ def per_output(node: NodeInfo, flops: Fraction, macs: Fraction) -> OpCost:
 
 def as_standard(node: NodeInfo, op_type: str) -> OpCost:
     """The cost the registry's formula for ``op_type`` gives this node."""
-    return OPS[op_type].cost(node)
+    return OPS[op_type](node)
 
 
 def cost_fn(spec: Mapping[str, Any]) -> CostFn:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgegate.errors import PolicyError, UsageError
 from edgegate.config.document import load_pyproject
+from edgegate.errors import PolicyError, UsageError
 
 POLICY_NAMES = ("edgegate.yaml", ".edgegate.yaml")
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edgegate.errors import PolicyError
 from edgegate.config import resources
-from edgegate.policy.build import build_policy
 from edgegate.config.document import Document, PolicyProblems, load_pyproject, load_yaml
-from edgegate.policy.types import Policy
 from edgegate.config.schema import did_you_mean, validate
+from edgegate.errors import PolicyError
+from edgegate.policy.build import build_policy
+from edgegate.policy.types import Policy
 
 
 def load_policy(path: str | Path) -> Policy:

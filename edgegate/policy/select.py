@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from edgegate.policy.types import Budget
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from edgegate import __version__
-from edgegate.jsonfile import read_json
 from edgegate.errors import UsageError
+from edgegate.jsonfile import read_json
 from edgegate.rules.findings import ModelResult, RunResult
+from edgegate.version import __version__
 
-BASELINE_SCHEMA = "edgegate.regression.baseline"
+BASELINE_SCHEMA = "edgegate.baseline"
 BASELINE_VERSION = 1
 SHAPING: tuple[str, ...] = ("dims", "input_shapes", "precision", "fusion", "target", "fps")
 """Budget settings that change the numbers (``unestimated`` only changes the verdict)."""

@@ -8,16 +8,16 @@ model with neither is checked without relative limits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Mapping
 
-from edgegate.regression.baseline import Baseline, shaping
-from edgegate.rules.findings import ModelResult
-from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
+from edgegate.policy.types import Budget, Policy
+from edgegate.regression.baseline import Baseline, shaping
 from edgegate.regression.refs import Before, ModelDelta, RefVersions, model_delta
 from edgegate.rules.engine import Checker, target_record
+from edgegate.rules.findings import ModelResult
 from edgegate.rules.limits import Compared
 from edgegate.rules.subject import Subject
 

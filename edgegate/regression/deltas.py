@@ -7,12 +7,13 @@ limits. A model with no "before" (added) or no "after" (deleted) keeps ``None`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from edgegate.estimate.result import Estimate, Layer
+from edgegate.estimator.result import Estimate, Layer
 from edgegate.metrics import METRICS
-from edgegate.units import format_quantity
+from edgegate.units import format_quantity, percent
 
 Number = int | float
 
@@ -21,14 +22,6 @@ LAYER_KEYS: tuple[str, ...] = ("macs", "flops", "params", "weight_bytes", "input
 """Per-layer quantities a layer delta carries (all additive, so changes sum to the model's)."""
 
 _LAYER_UNITS = {"macs": "MAC", "flops": "FLOP", "params": "param"}
-
-
-def percent(before: Number | None, after: Number | None) -> float | None:
-    """Change from ``before`` to ``after`` in percent of ``before``; None when either is missing
-    or ``before`` is 0 (no meaningful percentage)."""
-    if before is None or after is None or before == 0:
-        return None
-    return (after - before) / before * 100
 
 
 @dataclass(frozen=True)

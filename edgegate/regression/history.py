@@ -1,7 +1,7 @@
 """The metrics history: each run appends one JSON line per model and budget to a JSON Lines file,
 and ``edgegate trend`` reads them back as each model's metrics over time.
 
-A line is ``{"schema": "edgegate.regression.history", "time", "commit", "edgegate_version", "model",
+A line is ``{"schema": "edgegate.history", "time", "commit", "edgegate_version", "model",
 "budget", "passed", "metrics"}``; lines of one run share ``time`` and ``commit``. Appending
 never rewrites earlier lines, so the file can live in a CI cache or an artifact store.
 """
@@ -12,15 +12,16 @@ import datetime
 import json
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from edgegate import __version__
 from edgegate.errors import UsageError
 from edgegate.rules.findings import RunResult
+from edgegate.version import __version__
 
-HISTORY_SCHEMA = "edgegate.regression.history"
+HISTORY_SCHEMA = "edgegate.history"
 
 
 def now() -> str:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from edgegate.regression.deltas import MetricDelta, deltas_record, metric_deltas
 from edgegate.errors import EdgegateError, UsageError
-from edgegate.rules.findings import ModelResult
-from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
+from edgegate.policy.types import Budget, Policy
+from edgegate.regression.deltas import MetricDelta, deltas_record, metric_deltas
 from edgegate.rules.engine import Checker
+from edgegate.rules.findings import ModelResult
 
 Metrics = Mapping[str, int | float]
 

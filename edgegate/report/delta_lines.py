@@ -8,10 +8,10 @@ deleted one no "after".
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from edgegate.regression.deltas import MetricDelta, format_change, metric_table
 from edgegate.metrics import METRICS
+from edgegate.regression.deltas import MetricDelta, format_change, metric_table
 from edgegate.report.facts import Record, printable
 from edgegate.units import format_quantity
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
-from edgegate.estimate.serialize import LAYER_FIELDS, layer_record
-from edgegate.estimate.result import Layer
+from edgegate.estimator.result import Layer
+from edgegate.estimator.serialize import LAYER_FIELDS, layer_record
 
 
 def write_layers(rows: Sequence[tuple[str, Layer]], out: TextIO) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from edgegate.estimate.serialize import LAYER_FIELDS
-from edgegate.estimate.result import Estimate, Layer
+from edgegate.estimator.result import Estimate, Layer
+from edgegate.estimator.serialize import LAYER_FIELDS
 from edgegate.metrics import METRICS
 from edgegate.units import format_quantity
 

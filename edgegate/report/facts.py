@@ -6,7 +6,8 @@ tools can render a document read back from JSON.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from edgegate.units import format_quantity
 

@@ -10,12 +10,12 @@ value, limit and excess; a warning that does not fail it passes with the warning
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from edgegate.report.facts import (Record, check_name, fails, has_limit, printable, quantity, room,
-                                     top_layers)
+from edgegate.report.facts import Record, check_name, fails, has_limit, printable, quantity, room, top_layers
 
 
 def write(records: Record, out: TextIO) -> None:

@@ -12,11 +12,20 @@ not fit and saying how many.
 
 from __future__ import annotations
 
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 from edgegate.report import delta_lines
-from edgegate.report.facts import (Record, check_name, failing, has_limit, printable, quantity, status,
-                                     top_layers)
+from edgegate.report.facts import (
+    Record,
+    check_name,
+    failing,
+    has_limit,
+    printable,
+    quantity,
+    status,
+    top_layers,
+)
 
 SUMMARY_BYTES = 1024 * 1024
 """GitHub's limit on one step's summary."""

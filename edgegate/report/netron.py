@@ -20,8 +20,8 @@ from typing import Any
 
 import onnx
 
-from edgegate import __version__
-from edgegate.estimate.result import Estimate, Layer
+from edgegate.estimator.result import Estimate, Layer
+from edgegate.version import __version__
 
 SIGNATURE = "netron:attachment"
 LAYER_METRICS: tuple[str, ...] = ("macs", "flops", "params", "weight_bytes", "input_bytes",

@@ -8,15 +8,16 @@ unless a ``--format`` without a path names another.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence, TextIO
+from typing import TextIO
 
 from edgegate.errors import UsageError
-from edgegate.report.registry import REPORTERS, resolve
+from edgegate.report.facts import Record
 from edgegate.report.markdown import SUMMARY_BYTES
 from edgegate.report.markdown import write as write_summary
-from edgegate.report.facts import Record
+from edgegate.report.registry import REPORTERS, resolve
 
 FORMATS = ("auto", *REPORTERS)
 

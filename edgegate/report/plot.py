@@ -7,14 +7,15 @@ raises a UsageError that says so. The data each chart shows is computed without 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from edgegate.errors import UsageError
-from edgegate.estimate.result import Estimate
-from edgegate.regression.history import Series
+from edgegate.estimator.result import Estimate
 from edgegate.metrics import METRICS
+from edgegate.regression.history import Series
 from edgegate.target.types import Target, compute_precision
 from edgegate.units import format_quantity
 

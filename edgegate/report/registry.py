@@ -5,7 +5,8 @@ a check run in that format. Every one reads only the run's versioned JSON docume
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, TextIO
+from collections.abc import Mapping
+from typing import Any, Protocol, TextIO
 
 from edgegate.report import github, json_, junit, markdown, sarif, text
 

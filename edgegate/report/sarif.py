@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from edgegate.metrics import METRICS
 from edgegate.report.facts import Record, failing, level, one_line, printable, rule_id
-from edgegate.rules import RULES
+from edgegate.rules.registry import RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -11,7 +11,8 @@ stays on its line.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from edgegate.report import delta_lines
 from edgegate.report.facts import Record, has_limit, label, printable, quantity, room, status, top_layers
@@ -100,7 +101,8 @@ def _target(target: Mapping[str, Any]) -> str:
     memory = (f"intermediates kept in {format_quantity(onchip, 'B')} on chip when they fit"
               if onchip else "every intermediate goes to DRAM")
     weights = "weights resident on chip" if target["weights_resident"] else "weights streamed from DRAM"
-    return (f"{target['name']} at {target['precision']}: peak {format_quantity(target['peak_flops'], 'FLOP/s')},"
+    peak = format_quantity(target["peak_flops"], "FLOP/s")
+    return (f"{target['name']} at {target['precision']}: peak {peak},"
             f" DRAM {format_quantity(target['dram_bandwidth'], 'B/s')}, ridge point"
             f" {format_quantity(target['ridge_point'], 'FLOP/B')}; {target['bound']}-bound;"
             f" {memory}, {weights}")

@@ -1,22 +1,6 @@
 """The rules engine: one module per rule with ``ID``, ``SUMMARY`` and ``check(subject)``.
 
 Each rule reads its own options from the budget and yields Findings, passing ones included.
-Each rule module's docstring is its documentation.
+Each rule module's docstring is its documentation; :mod:`.registry` lists them. This package
+module imports nothing, so reading findings (``edgegate merge``, ``trend``) loads no rule.
 """
-
-from __future__ import annotations
-
-from types import ModuleType
-
-from edgegate.rules import dtypes, dynamic_dims, fits_on_chip, limits, ops, opset, unestimated
-
-RULES: dict[str, ModuleType] = {
-    dtypes.ID: dtypes,
-    dynamic_dims.ID: dynamic_dims,
-    fits_on_chip.ID: fits_on_chip,
-    limits.ID: limits,
-    ops.ID: ops,
-    opset.ID: opset,
-    unestimated.ID: unestimated,
-}
-

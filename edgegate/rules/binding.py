@@ -9,7 +9,7 @@ an error without them is kept as it is.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from edgegate.errors import BindingError
 from edgegate.rules.subject import InputFact

@@ -8,7 +8,7 @@ limit: DRAM bytes * limit - FLOPs, the FLOPs a layer is short of the limit's rat
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from edgegate.rules.findings import Contributor, Finding
 from edgegate.rules.subject import Subject

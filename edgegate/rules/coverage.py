@@ -8,11 +8,13 @@ estimator calls those formulas only for nodes its registry has no formula for, s
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from edgegate.cost.types import CostFn, NodeInfo, OpCost
-from edgegate.estimate.result import Estimate
+from edgegate.cost.types import CostFn, OpCost
+from edgegate.estimator.result import Estimate
+from edgegate.model.info import NodeInfo
 
 
 @dataclass

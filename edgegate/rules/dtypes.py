@@ -13,10 +13,9 @@ int32 biases and float scales passes ``weights: [int8]``.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from onnx import TensorProto
-
+from edgegate.model.dtypes import dtype_name as onnx_dtype_name
 from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject
 
@@ -27,7 +26,7 @@ _RENAMED = {"float": "float32", "double": "float64"}
 
 def dtype_name(dtype: int) -> str:
     """The policy spelling of an ONNX dtype: float32, float64, int8, bfloat16..."""
-    name = TensorProto.DataType.Name(dtype).lower()
+    name = onnx_dtype_name(dtype).lower()
     return _RENAMED.get(name, name)
 
 

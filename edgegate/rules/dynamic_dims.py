@@ -10,7 +10,7 @@ binds them for estimation, but the file itself still has to be re-exported stati
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject

@@ -4,25 +4,26 @@ target-derived metrics, apply every rule, and collect a RunResult."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-import edgegate
 from edgegate.errors import BindingError, ModelError, PolicyError
-from edgegate.estimate.result import Estimate
-from edgegate.rules.findings import ModelResult, RunResult
+from edgegate.estimator.estimate import estimate as estimate_file
+from edgegate.estimator.result import Estimate
 from edgegate.model.load import load_model
 from edgegate.policy.discover import shown_path
-from edgegate.policy.types import Budget, Policy
 from edgegate.policy.select import selects
-from edgegate.rules import RULES
+from edgegate.policy.types import Budget, Policy
 from edgegate.rules.binding import policy_advice
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
+from edgegate.rules.findings import ModelResult, RunResult
+from edgegate.rules.registry import RULES
 from edgegate.rules.subject import ModelFacts, Subject, read_facts
-from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import TargetReport, evaluate
+from edgegate.target.types import Target, compute_precision
 
 
 class Checker:
@@ -105,7 +106,7 @@ class Checker:
         settings = budget.settings
         tally = CustomTally()
         try:
-            estimate = edgegate.estimate(
+            estimate = estimate_file(
                 path, dims=settings.dims, input_shapes=settings.input_shapes,
                 precision=settings.precision, fusion=settings.fusion,
                 custom_costs=tally.wrap(self.policy.custom_costs) or None)

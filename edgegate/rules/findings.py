@@ -6,11 +6,12 @@ never look at estimates or policies themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from edgegate import __version__
 from edgegate.errors import ExitCode
+from edgegate.version import __version__
 
 RECORDS_SCHEMA_VERSION = 1
 

@@ -9,7 +9,7 @@ resident weight store, when it has one).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject

@@ -19,16 +19,15 @@ to compare against (new, or missing from the baseline) gets no ``max_increase`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator, Mapping
 
-from edgegate.regression.deltas import percent
-from edgegate.rules.findings import Finding
 from edgegate.metrics import METRICS
 from edgegate.policy.types import Limit
+from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject
-from edgegate.units import format_quantity, round_limit
+from edgegate.units import format_quantity, percent, round_limit
 
 ID = "limits"
 INCREASE_ID = "max_increase"

@@ -14,7 +14,7 @@ are data, not ops, and are never checked. Subgraph nodes (If/Loop bodies) are ch
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-import onnx
-
-from edgegate.cost.registry import DEFAULT_DOMAINS
-from edgegate.estimate.result import Estimate
-from edgegate.rules.findings import Finding
+from edgegate.estimator.result import Estimate
+from edgegate.model.domains import DEFAULT_DOMAINS, op_key
 from edgegate.policy.types import Budget
-from edgegate.target.types import Target
+from edgegate.rules.findings import Finding
 from edgegate.target.roofline import TargetReport
+from edgegate.target.types import Target
+
+if TYPE_CHECKING:
+    import onnx
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,6 @@ class ModelFacts:
     file_bytes: int
 
 
-def qualified(op_type: str, domain: str) -> str:
-    """``Conv`` in the default domain, ``com.microsoft.FusedConv`` elsewhere (registry keys)."""
-    return op_type if domain in DEFAULT_DOMAINS else f"{domain}.{op_type}"
-
-
 def read_facts(model: onnx.ModelProto, file_bytes: int) -> ModelFacts:
     """The lint facts of ``model``: opsets, every node (subgraphs too), inputs, weight dtypes.
 
@@ -63,7 +60,7 @@ def read_facts(model: onnx.ModelProto, file_bytes: int) -> ModelFacts:
     weights = [(t.name, t.data_type) for t in graph.initializer if len(t.dims) >= 2]
     nodes = []
     for node in _all_nodes(graph):
-        nodes.append(NodeFact(node.name or f"<{node.op_type}>", qualified(node.op_type, node.domain)))
+        nodes.append(NodeFact(node.name or f"<{node.op_type}>", op_key(node.op_type, node.domain)))
         if node.op_type == "Constant" and node.domain in DEFAULT_DOMAINS:
             weights.extend((node.output[0], a.t.data_type) for a in node.attribute
                            if a.name == "value" and len(a.t.dims) >= 2)
@@ -87,7 +84,7 @@ def _all_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
     for node in graph.node:
         found.append(node)
         for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.GRAPH:
+            if attribute.HasField("g"):
                 found.extend(_all_nodes(attribute.g))
             for subgraph in attribute.graphs:
                 found.extend(_all_nodes(subgraph))

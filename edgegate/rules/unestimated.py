@@ -12,10 +12,11 @@ One finding per op type with no formula; the totals are lower bounds while any r
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
+from edgegate.model.domains import op_key
 from edgegate.rules.findings import Finding
-from edgegate.rules.subject import Subject, qualified
+from edgegate.rules.subject import Subject
 
 ID = "unestimated"
 SUMMARY = "Every node has a cost formula (or a custom cost in the policy)."
@@ -30,7 +31,7 @@ def check(subject: Subject) -> Iterator[Finding]:
     severity = SEVERITY[mode]
     by_op: dict[str, list[str]] = {}
     for node in subject.estimate.unestimated:
-        by_op.setdefault(qualified(node.op_type, node.domain), []).append(node.node)
+        by_op.setdefault(op_key(node.op_type, node.domain), []).append(node.node)
     for op, nodes in sorted(by_op.items()):
         count = f"{len(nodes)} node{'s' if len(nodes) > 1 else ''}"
         yield subject.finding(

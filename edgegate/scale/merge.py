@@ -7,8 +7,9 @@ because shards partition models by path and a serial run lists models in path or
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from edgegate.errors import ExitCode, UsageError
 from edgegate.jsonfile import read_json

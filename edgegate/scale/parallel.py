@@ -14,19 +14,20 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, TextIO
+from typing import Any, TextIO
 
-from edgegate.regression.baseline import load_baseline
-from edgegate.regression.checker import ComparingChecker
 from edgegate.errors import EdgegateError, UsageError
-from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
+from edgegate.regression.baseline import load_baseline
+from edgegate.regression.checker import ComparingChecker
 from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
 from edgegate.rules.engine import discover_models
+from edgegate.rules.findings import ModelResult, RunResult
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

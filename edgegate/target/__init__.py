@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edgegate.target.types import Target, compute_precision
 from edgegate.target.roofline import TargetReport, evaluate, onchip_dram_per_layer
+from edgegate.target.types import Target, compute_precision
 
 __all__ = ["Target", "TargetReport", "compute_precision", "evaluate", "onchip_dram_per_layer"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from edgegate.errors import PolicyError
 from edgegate.config import resources
 from edgegate.config.document import Document, Path_, PolicyProblems, load_yaml
 from edgegate.config.schema import validate
+from edgegate.errors import PolicyError
 from edgegate.target.types import Target
 from edgegate.units import parse_quantity
 

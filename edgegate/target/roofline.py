@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgegate.estimate.result import Estimate, Layer
+from edgegate.estimator.result import Estimate, Layer
 from edgegate.target.types import Target
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from edgegate.estimate.result import Estimate
+from edgegate.estimator.result import Estimate
 
 PRECISIONS = ("fp32", "fp16", "int8")
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from edgegate.cost.types import OpCost, Uncostable
-from edgegate.estimate.fusion import Plan
-from edgegate.estimate.memory import resolve, size_in_bytes
-from edgegate.estimate.result import Unestimated
+
+from edgegate.cost.registry import Lookup
+from edgegate.cost.types import OpCost
+from edgegate.estimator.fusion import Plan
+from edgegate.estimator.memory import resolve, size_in_bytes
+from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
+from edgegate.model.info import Uncostable
 
 BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
 ABSORBED = frozenset({"QuantizeLinear"})
@@ -31,14 +34,15 @@ class LayerDraft:
     unestimated: list[Unestimated] = field(default_factory=list)
 
 
-def node_cost(node: ActiveNode) -> OpCost | str:
-    """The node's cost by its formula, or the reason it cannot be costed."""
+def node_cost(node: ActiveNode, find: Lookup) -> OpCost | str:
+    """The node's cost by the formula ``find`` gives, or the reason it cannot be costed."""
     info = node.info
-    if node.spec is None:
+    formula = find(info.op_type, info.domain)
+    if formula is None:
         where = f"{info.domain}." if info.domain else ""
         return f"no cost formula for op {where}{info.op_type}"
     try:
-        return node.spec.cost(info)
+        return formula(info)
     except Uncostable as error:
         return str(error)
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
@@ -56,6 +60,7 @@ def draft_layer(
     scope: Scope,
     plan: Plan,
     precision: str,
+    find: Lookup,
 ) -> LayerDraft:
     """Cost a fused chain (anchor first) as one layer."""
     anchor = chain[0]
@@ -70,7 +75,7 @@ def draft_layer(
     for node in chain:
         if id(node) in skipped:
             continue
-        cost = node_cost(node)
+        cost = node_cost(node, find)
         if isinstance(cost, str):
             draft.unestimated.append(_unestimated(node, cost))
         else:

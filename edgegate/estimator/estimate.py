@@ -7,23 +7,24 @@ load (no weights) -> bind dimensions -> inline local functions -> shape inferenc
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import onnx
 import onnx.inliner
 
 from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.cost.registry import Lookup, lookup_with
 from edgegate.cost.types import CostFn
 from edgegate.errors import EdgegateError, UsageError
-from edgegate.estimate.controlflow import CONTROL_FLOW, draft_control_flow
-from edgegate.estimate.fusion import FUSIONS, plan_layers
-from edgegate.estimate.layers import LayerDraft, draft_layer
-from edgegate.estimate.memory import peak_activation, resolve, size_in_bytes
-from edgegate.estimate.result import Estimate, Layer, Settings, Unestimated
+from edgegate.estimator.controlflow import CONTROL_FLOW, draft_control_flow
+from edgegate.estimator.fusion import FUSIONS, plan_layers
+from edgegate.estimator.layers import LayerDraft, draft_layer
+from edgegate.estimator.memory import peak_activation, resolve, size_in_bytes
+from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
-from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph, lookup_with
+from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
 from edgegate.model.load import load_model
 from edgegate.model.shapes import infer_and_analyze
 
@@ -74,13 +75,13 @@ def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str,
     )
 
 
-def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str) -> GraphCost:
-    """Group an analyzed graph's nodes into layers and cost each one."""
+def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str, find: Lookup) -> GraphCost:
+    """Group an analyzed graph's nodes into layers and cost each one by the formulas ``find`` gives."""
     plan = plan_layers(analyzed.nodes, analyzed.outputs, fusion)
     scope = analyzed.scope
 
     def cost_subgraph(graph: onnx.GraphProto, parent: Scope) -> GraphCost:
-        return cost_graph(analyze_graph(graph, parent=parent, find=analyzed.find), precision, fusion)
+        return cost_graph(analyze_graph(graph, parent=parent), precision, fusion, find)
 
     drafts: list[LayerDraft] = []
     for index, chain_indices in enumerate(plan.chains):
@@ -91,7 +92,7 @@ def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str) -> GraphCos
             continue
         bn_index = plan.folded_bn.get(index)
         bn = analyzed.nodes[bn_index] if bn_index is not None else None
-        drafts.append(draft_layer(chain, bn, scope, plan, precision))
+        drafts.append(draft_layer(chain, bn, scope, plan, precision, find))
     outputs = [resolve(name, plan.aliases) for name in analyzed.outputs]
     read = {name for d in drafts for name in d.reads} | set(outputs)
     sizes: dict[str, int] = {}
@@ -163,8 +164,8 @@ def estimate_model(
         if model.functions:
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
-        inferred, analyzed = infer_and_analyze(model, dims or {}, lookup_with(custom_costs or {}))
-        graph = cost_graph(analyzed, precision, fusion)
+        inferred, analyzed = infer_and_analyze(model, dims or {})
+        graph = cost_graph(analyzed, precision, fusion, lookup_with(custom_costs or {}))
     except EdgegateError as error:
         error.path = path or error.path
         raise

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgegate import __version__
-from edgegate.estimate.result import ESTIMATE_SCHEMA_VERSION, Estimate, Layer
+from edgegate.estimator.result import ESTIMATE_SCHEMA_VERSION, Estimate, Layer
+from edgegate.version import __version__
 
 LAYER_FIELDS: tuple[str, ...] = (
     "index",

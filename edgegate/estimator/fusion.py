@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edgegate.model import roles
 from edgegate.model.graph import ActiveNode
 
 ANCHORS = frozenset(
@@ -129,7 +130,7 @@ def plan_layers(nodes: list[ActiveNode], outputs: list[str], fusion: str) -> Pla
         if index in taken:
             continue
         info = node.info
-        is_view = node.spec is not None and node.spec.view
+        is_view = roles.is_view(node.info.op_type, node.info.domain)
         if is_view or (fusion == "paper" and _is_dequantize_alias(node, output_set)):
             if info.inputs and info.inputs[0] is not None and info.outputs[0] is not None:
                 aliases[info.outputs[0].name] = info.inputs[0].name

@@ -8,22 +8,24 @@ Tensors a subgraph reads from the outer graph count as the node's inputs.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import onnx
 
-from edgegate.cost.types import OpCost, TensorInfo
-from edgegate.estimate.layers import LayerDraft
-from edgegate.estimate.memory import resolve, size_in_bytes
-from edgegate.estimate.result import Unestimated
+from edgegate.cost.types import OpCost
+from edgegate.estimator.layers import LayerDraft
+from edgegate.estimator.memory import resolve, size_in_bytes
+from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
+from edgegate.model.info import TensorInfo
 
 CONTROL_FLOW = frozenset({"If", "Loop", "Scan"})
 
 
 class SubCost(Protocol):
-    """What costing a subgraph yields (edgegate.estimate.estimate.GraphCost)."""
+    """What costing a subgraph yields (edgegate.estimator.estimate.GraphCost)."""
 
     macs: int
     flops: int

@@ -7,12 +7,12 @@ are live together. The peak is the largest sum of live bytes at any layer.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from edgegate.cost.dtypes import ELEMENT_BITS, VARIABLE_SIZE, tensor_bytes
-from edgegate.cost.types import TensorInfo
 from edgegate.errors import ModelError
-from edgegate.estimate.result import Layer
+from edgegate.estimator.result import Layer
+from edgegate.model.info import TensorInfo
 
 
 def resolve(name: str, aliases: Mapping[str, str]) -> str:

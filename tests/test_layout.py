@@ -1,0 +1,127 @@
+"""The package's plan holds: every import points down the layers, and no module cycle exists.
+
+The layers, bottom to top (README "Layout" says the same): the root's leaf utilities; config
+and model; cost; estimate; target; policy; rules; regression; report; scale; cli. A module may
+import its own folder and any lower layer, never a higher one. ``edgegate/__init__.py`` is the
+public facade (it loads the estimator lazily) and stands above them all.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "edgegate"
+
+LAYERS: list[set[str]] = [
+    {"errors", "jsonfile", "metrics", "units", "vcs", "version"},
+    {"config", "model"},
+    {"cost"},
+    {"estimator"},
+    {"target"},
+    {"policy"},
+    {"rules"},
+    {"regression"},
+    {"report"},
+    {"scale"},
+    {"cli"},
+    {"__main__"},
+]
+RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imported(name: str, path: Path) -> set[str]:
+    """The edgegate modules ``name`` imports (``from pkg import mod`` resolves to the module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in MODULES else node.module)
+    return {m for m in found if m == "edgegate" or m.startswith("edgegate.")}
+
+
+def layer(module: str) -> str:
+    """The layer a module belongs to: its folder, or its own name at the package root."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+GRAPH = {name: imported(name, path) for name, path in MODULES.items()}
+
+
+def test_every_module_is_in_a_layer():
+    assert sorted({layer(m) for m in MODULES} - set(RANK) - {"__init__"}) == []
+
+
+@pytest.mark.parametrize("name", sorted(m for m in MODULES if layer(m) != "__init__"))
+def test_imports_point_down(name):
+    upward = [
+        target for target in sorted(GRAPH[name])
+        if layer(target) == "__init__" or RANK[layer(target)] > RANK[layer(name)]
+    ]
+    assert upward == []
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}
+    cycle: list[str] = []
+
+    def visit(node: str, trail: list[str]) -> bool:
+        state[node] = 1
+        for target in sorted(GRAPH.get(node, ())):
+            if state.get(target) == 1:
+                cycle.extend(trail[trail.index(target):] + [target] if target in trail else [target])
+                return True
+            if target not in state and visit(target, trail + [target]):
+                return True
+        state[node] = 2
+        return False
+
+    for start in sorted(GRAPH):
+        if start not in state and visit(start, [start]):
+            break
+    assert cycle == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"]],
+)
+def test_commands_that_read_no_model_do_not_import_onnx(argv):
+    code = (
+        "import sys; from edgegate.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('onnx' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_dtype_table_matches_onnx():
+    from onnx import TensorProto
+
+    from edgegate.model.dtypes import DTYPES
+
+    names = {code: name for name, code in TensorProto.DataType.items() if code}
+    assert {code: name for code, (name, _) in DTYPES.items()} == names
+
+
+def test_the_public_estimate_is_the_function_whatever_was_imported_first():
+    code = "import edgegate.estimator.estimate, edgegate; print(edgegate.estimate.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "edgegate.estimator.estimate"
