@@ -9,12 +9,10 @@ import os
 import sys
 from typing import Any
 
-from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
+from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.config import resources
-from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate
-from edgegate.estimator.fusion import FUSIONS
 from edgegate.estimator.result import Estimate
 from edgegate.regression.deltas import (
     LAYER_KEYS,
@@ -33,11 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``edgegate diff``."""
     parser.add_argument("old", metavar="OLD", help="the model before")
     parser.add_argument("new", metavar="NEW", help="the model after")
-    add_binding_arguments(parser)
-    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
-                        help="element size (as in `edgegate estimate`; default: model)")
-    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
-                        help="layer fusion (as in `edgegate estimate`; default: paper)")
+    add_estimate_arguments(parser)
     parser.add_argument("--target", metavar="NAME",
                         help="a shipped hardware target: adds latency_ms and dram_bytes_onchip")
     parser.add_argument("--top", type=int, default=10, metavar="N",

@@ -8,11 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
-from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.errors import EdgegateError, ExitCode
 from edgegate.estimator.estimate import estimate
-from edgegate.estimator.fusion import FUSIONS
 from edgegate.estimator.result import Estimate
 from edgegate.estimator.serialize import estimates_document
 from edgegate.model.load import load_model
@@ -51,13 +49,7 @@ FORMATS: dict[str, Callable[[Sequence[Estimate], argparse.Namespace, TextIO], No
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``edgegate estimate``."""
     parser.add_argument("models", nargs="+", metavar="MODEL", help="ONNX files to estimate")
-    add_binding_arguments(parser)
-    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
-                        help="element size: each tensor's own dtype (model), or as if float"
-                        " tensors were fp32/fp16/int8 (default: model)")
-    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
-                        help="paper: fold BN and fuse activations into Conv/Gemm/MatMul;"
-                        " none: every node is its own layer (default: paper)")
+    add_estimate_arguments(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="show the N heaviest layers (default: 10)")

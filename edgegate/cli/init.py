@@ -13,10 +13,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from edgegate.cli.bindings import parse_dim, parse_shape
 from edgegate.cli.check import root_from_args
+from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.config import resources
-from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate as estimate_file
 from edgegate.estimator.result import Estimate
@@ -41,12 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="percent above current values for each limit (default: 10)")
     parser.add_argument("--target", metavar="NAME", help="a shipped target: adds latency_ms limits")
     parser.add_argument("--fps", type=float, metavar="N", help="frame rate: adds bandwidth_at_fps limits")
-    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
-                        help="precision to estimate at (default: model)")
-    parser.add_argument("--dim", action="append", default=[], metavar="NAME=N",
-                        help="bind a symbolic dimension, e.g. --dim batch=1 (repeatable)")
-    parser.add_argument("--input-shape", action="append", default=[], metavar="INPUT=SHAPE",
-                        help="bind a whole input shape, e.g. --input-shape images=1x3x640x640")
+    add_estimate_arguments(parser)
     parser.add_argument("--force", action="store_true", help="overwrite an existing policy file")
 
 
@@ -64,16 +58,16 @@ def run(args: argparse.Namespace) -> int:
     models = discover_models(root)
     if not models:
         raise UsageError(f"no .onnx models found under {root}")
-    dims = dict(parse_dim(text) for text in args.dim)
-    shapes = dict(parse_shape(text) for text in args.input_shape)
+    bindings = bindings_from_args(args)
+    dims, shapes = bindings["dims"], bindings["input_shapes"]
     budgets: dict[str, tuple[str, dict[str, str]]] = {}
     unestimated = False
     for relative in models:
-        found = estimate_file(shown_path(root / relative), dims=dims, input_shapes=shapes,
-                                  precision=args.precision)
+        found = estimate_file(shown_path(root / relative), precision=args.precision,
+                              fusion=args.fusion, **bindings)
         unestimated = unestimated or bool(found.unestimated)
         budgets[_budget_name(relative, budgets)] = (relative, _limits(found, target, args))
-    settings: dict[str, Any] = {"precision": args.precision, "fusion": "paper"}
+    settings: dict[str, Any] = {"precision": args.precision, "fusion": args.fusion}
     settings.update({key: value for key, value in (
         ("dims", dims), ("input_shapes", {k: list(v) for k, v in shapes.items()}),
         ("target", args.target), ("fps", args.fps)) if value})

@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edgegate.cli.bindings import add_binding_arguments, bindings_from_args
 from edgegate.cli.diff import shipped_target
-from edgegate.cost.dtypes import PRECISION_BITS
+from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate
-from edgegate.estimator.fusion import FUSIONS
 from edgegate.metrics import METRICS
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import matches
@@ -39,11 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="history: the metric to draw (default: flops)")
     parser.add_argument("--model", action="append", default=[], metavar="GLOB",
                         help="history: only models matching this glob (repeatable)")
-    add_binding_arguments(parser)
-    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
-                        help="element size (as in `edgegate estimate`; default: model)")
-    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
-                        help="layer fusion (as in `edgegate estimate`; default: paper)")
+    add_estimate_arguments(parser)
 
 
 def _target(args: argparse.Namespace) -> Target:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from edgegate.cost.types import CostFn
+from edgegate.estimator.result import Settings
 from edgegate.target.types import Target
 
 DEFAULT_INCLUDE = ("**/*.onnx",)
@@ -44,13 +45,9 @@ class Limit:
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """How a budget estimates its models: bindings, precision, fusion, target, frame rate."""
+class RunSettings(Settings):
+    """How a budget estimates its models: the estimate's Settings, then target and frame rate."""
 
-    dims: Mapping[str, int] = field(default_factory=dict)
-    input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    precision: str = "model"
-    fusion: str = "paper"
     target: str | None = None
     fps: int | float | None = None
     unestimated: str = "fail"

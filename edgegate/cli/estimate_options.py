@@ -1,4 +1,4 @@
-"""Command-line dimension bindings shared by every command that estimates models."""
+"""Options shared by every command that estimates models: bindings, precision, fusion."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import re
 from typing import Any
 
+from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
+from edgegate.estimator.fusion import FUSIONS
 
 _NAME_VALUE = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
 
@@ -54,6 +56,17 @@ def add_binding_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bind a whole input shape, e.g. --input-shape images=1x3x640x640")
     parser.add_argument("--input-value", action="append", default=[], metavar="INPUT=V",
                         help="give a scalar input a constant value, e.g. --input-value sr=16000")
+
+
+def add_estimate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bindings, --precision and --fusion."""
+    add_binding_arguments(parser)
+    parser.add_argument("--precision", choices=list(PRECISION_BITS), default="model",
+                        help="element size: each tensor's own dtype (model), or as if float"
+                        " tensors were fp32/fp16/int8 (default: model)")
+    parser.add_argument("--fusion", choices=list(FUSIONS), default="paper",
+                        help="paper: fold BN and fuse activations into Conv/Gemm/MatMul;"
+                        " none: every node is its own layer (default: paper)")
 
 
 def bindings_from_args(args: argparse.Namespace) -> dict[str, Any]:
