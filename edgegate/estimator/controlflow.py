@@ -19,9 +19,7 @@ from edgegate.estimator.layers import LayerDraft
 from edgegate.estimator.memory import resolve, size_in_bytes
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
-from edgegate.model.info import TensorInfo
-
-CONTROL_FLOW = frozenset({"If", "Loop", "Scan"})
+from edgegate.model.info import NodeInfo, TensorInfo, Uncostable
 
 
 class SubCost(Protocol):
@@ -67,45 +65,64 @@ def _loop_body_scope(node: ActiveNode, scope: Scope) -> Scope:
     return inner
 
 
-def _trips(value: float | int | None, what: str) -> tuple[int, str]:
-    """A repeat count as a non-negative int, or 0 and the reason it cannot be one."""
+def _trips(value: float | int | None, what: str) -> int:
+    """A repeat count as a non-negative int; Uncostable when it cannot be one."""
     if value is None:
-        return 0, f"{what} is not a constant"
+        raise Uncostable(f"{what} is not a constant")
     if not np.isfinite(value) or value < 0 or value != int(value):
-        return 0, f"{what} {value:g} is not a count"
-    return int(value), ""
+        raise Uncostable(f"{what} {value:g} is not a count")
+    return int(value)
 
 
-def _choose(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost | None, int, str]:
-    """The subgraph cost to charge, the times it runs, or the reason it cannot be costed."""
+def _graph(info: NodeInfo, name: str) -> onnx.GraphProto:
+    """The node's subgraph attribute ``name``; Uncostable when the node lacks it."""
+    graph = info.attrs.get(name)
+    if not isinstance(graph, onnx.GraphProto):
+        raise Uncostable(f"{info.op_type} node has no '{name}' graph")
+    return graph
+
+
+def _if(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
+    """The branch a constant condition picks, else the costlier branch by FLOPs (then on a tie)."""
     info = node.info
-    wanted = ("then_branch", "else_branch") if info.op_type == "If" else ("body",)
-    missing = [name for name in wanted if not isinstance(info.attrs.get(name), onnx.GraphProto)]
-    if missing:
-        return None, 0, f"{info.op_type} node has no '{missing[0]}' graph"
-    if info.op_type == "If":
-        condition = _scalar(info.input(0))
-        branches = ("then_branch", "else_branch")
-        if condition is not None:
-            picked = cost_graph(info.attrs[branches[0 if condition else 1]], scope)
-            return picked, 1, ""
-        then, other = (cost_graph(info.attrs[b], scope) for b in branches)
-        if not (then.shapes_known and other.shapes_known):
-            return None, 0, "If branches' shapes cannot be inferred"
-        return (other if other.flops > then.flops else then), 1, ""
-    if info.op_type == "Loop":
-        trips, reason = _trips(_scalar(info.input(0)), "Loop trip count")
-        if reason:
-            return None, 0, reason
-        return cost_graph(info.attrs["body"], _loop_body_scope(node, scope)), trips, ""
+    then, other = _graph(info, "then_branch"), _graph(info, "else_branch")
+    condition = _scalar(info.input(0))
+    if condition is not None:
+        return cost_graph(then if condition else other, scope), 1
+    then_cost, other_cost = cost_graph(then, scope), cost_graph(other, scope)
+    if not (then_cost.shapes_known and other_cost.shapes_known):
+        raise Uncostable("If branches' shapes cannot be inferred")
+    return (other_cost if other_cost.flops > then_cost.flops else then_cost), 1
+
+
+def _loop(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
+    """The body, once per trip of a constant trip count."""
+    body = _graph(node.info, "body")
+    trips = _trips(_scalar(node.info.input(0)), "Loop trip count")
+    return cost_graph(body, _loop_body_scope(node, scope)), trips
+
+
+def _scan(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
+    """The body, once per step along the first scanned input's scan axis."""
+    info = node.info
+    body = _graph(info, "body")
     count = int(info.attr("num_scan_inputs", 0))
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
     axes = info.attr("scan_input_axes", (0,) * count)
     shape = scanned[0].shape if scanned else None
     if not shape or not axes:
-        return None, 0, "Scan input shapes are unknown"
-    trips = shape[axes[0] % len(shape)]
-    return cost_graph(info.attrs["body"], scope), int(trips), ""
+        raise Uncostable("Scan input shapes are unknown")
+    return cost_graph(body, scope), int(shape[axes[0] % len(shape)])
+
+
+CHOOSERS: dict[str, Callable[[ActiveNode, Scope, CostGraph], tuple[SubCost, int]]] = {
+    "If": _if,
+    "Loop": _loop,
+    "Scan": _scan,
+}
+"""Per control-flow op: the subgraph cost to charge and how many times it runs."""
+
+CONTROL_FLOW = frozenset(CHOOSERS)
 
 
 def draft_control_flow(
@@ -119,9 +136,10 @@ def draft_control_flow(
         tensor = scope.get(name)
         if tensor is not None and not tensor.is_constant:
             draft.reads.append(resolve(name, aliases))
-    sub, trips, reason = _choose(node, scope, cost_graph)
-    if sub is None:
-        draft.unestimated.append(Unestimated(info.name, info.op_type, info.domain, reason))
+    try:
+        sub, trips = CHOOSERS[info.op_type](node, scope, cost_graph)
+    except Uncostable as error:
+        draft.unestimated.append(Unestimated(info.name, info.op_type, info.domain, str(error)))
         return draft
     draft.cost = OpCost(sub.macs, sub.flops) * trips
     draft.constants = dict(sub.constants)

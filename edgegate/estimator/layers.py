@@ -34,24 +34,23 @@ class LayerDraft:
     unestimated: list[Unestimated] = field(default_factory=list)
 
 
-def node_cost(node: ActiveNode, find: Lookup) -> OpCost | str:
-    """The node's cost by the formula ``find`` gives, or the reason it cannot be costed."""
+def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
+    """The node's cost by the formula ``find`` gives; Uncostable says why there is none."""
     info = node.info
     formula = find(info.op_type, info.domain)
     if formula is None:
         where = f"{info.domain}." if info.domain else ""
-        return f"no cost formula for op {where}{info.op_type}"
+        raise Uncostable(f"no cost formula for op {where}{info.op_type}")
     try:
         return formula(info)
-    except Uncostable as error:
-        return str(error)
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
-        return f"cannot cost this node ({type(error).__name__}: {error})"
+        raise Uncostable(f"cannot cost this node ({type(error).__name__}: {error})") from None
 
 
-def _unestimated(node: ActiveNode, reason: str) -> Unestimated:
+def unestimated(node: ActiveNode, error: Uncostable) -> Unestimated:
+    """The record of a node that could not be costed, with the reason."""
     info = node.info
-    return Unestimated(info.name, info.op_type, info.domain, reason)
+    return Unestimated(info.name, info.op_type, info.domain, str(error))
 
 
 def draft_layer(
@@ -75,26 +74,38 @@ def draft_layer(
     for node in chain:
         if id(node) in skipped:
             continue
-        cost = node_cost(node, find)
-        if isinstance(cost, str):
-            draft.unestimated.append(_unestimated(node, cost))
-        else:
-            draft.cost = draft.cost + cost
-        for name in node.data_inputs:
-            tensor = scope.get(name)
-            if tensor is not None and tensor.is_constant:
-                for origin in scope.origin(name):
-                    stored = scope.get(origin) or tensor
-                    numel = stored.numel if stored.known else 0
-                    draft.constants[origin] = (numel, size_in_bytes(stored, precision))
-            elif name not in produced:
-                root = resolve(name, plan.aliases)
-                if root not in draft.reads:
-                    draft.reads.append(root)
+        try:
+            draft.cost = draft.cost + node_cost(node, find)
+        except Uncostable as error:
+            draft.unestimated.append(unestimated(node, error))
+        _add_reads(draft, node, scope, plan.aliases, produced, precision)
     if folded_bn is not None:
         _fold_batchnorm(draft, anchor, folded_bn, precision)
     draft.outputs = [t.name for t in chain[-1].info.present_outputs()]
     return draft
+
+
+def _add_reads(
+    draft: LayerDraft,
+    node: ActiveNode,
+    scope: Scope,
+    aliases: dict[str, str],
+    produced: set[str],
+    precision: str,
+) -> None:
+    """Record what the node reads from outside the chain: constants (as the tensors the file
+    stores) and activations (through view aliases)."""
+    for name in node.data_inputs:
+        tensor = scope.get(name)
+        if tensor is not None and tensor.is_constant:
+            for origin in scope.origin(name):
+                stored = scope.get(origin) or tensor
+                numel = stored.numel if stored.known else 0
+                draft.constants[origin] = (numel, size_in_bytes(stored, precision))
+        elif name not in produced:
+            root = resolve(name, aliases)
+            if root not in draft.reads:
+                draft.reads.append(root)
 
 
 def _fold_batchnorm(draft: LayerDraft, anchor: ActiveNode, bn: ActiveNode, precision: str) -> None:

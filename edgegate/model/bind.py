@@ -59,16 +59,13 @@ def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int]) -> None:
             )
 
 
-def bind_inputs(
-    model: onnx.ModelProto,
+def _check_requests(
+    inputs: Mapping[str, onnx.ValueInfoProto],
     dims: Mapping[str, int],
-    input_shapes: Mapping[str, Sequence[int]],
-    input_values: Mapping[str, float] | None = None,
+    named: Sequence[str],
 ) -> None:
-    """Give every graph input a concrete shape, in place; raise BindingError naming gaps."""
-    graph = model.graph
-    inputs = {value.name: value for value in graph_inputs(graph)}
-    for name in [*input_shapes, *(input_values or {})]:
+    """BindingError for a binding that names no input, or a dimension bound out of range."""
+    for name in named:
         if name not in inputs:
             known = ", ".join(sorted(inputs)) or "none"
             raise BindingError(f"the model has no input '{name}' (its inputs: {known})")
@@ -77,36 +74,58 @@ def bind_inputs(
             raise BindingError(f"dimension '{name}' must be bound to a value > 0, got {size}")
         if size > MAX_ELEMENTS:
             raise BindingError(f"dimension '{name}' is bound to {size}, {TOO_BIG}")
+
+
+def _set_shape(value: onnx.ValueInfoProto, shape: Sequence[int]) -> None:
+    """Replace the input's declared shape by ``shape`` (checked against the declaration)."""
+    _check_shape(value, shape)
+    tensor_type = value.type.tensor_type
+    tensor_type.ClearField("shape")
+    for size in shape:
+        tensor_type.shape.dim.add().dim_value = size
+
+
+def _bind_dims(value: onnx.ValueInfoProto, dims: Mapping[str, int]) -> None:
+    """Give each non-concrete dimension of the input its bound value; BindingError for a gap."""
+    tensor_type = value.type.tensor_type
+    if not tensor_type.HasField("shape"):
+        raise BindingError(
+            f"input '{value.name}' has no declared shape: bind it with "
+            f"--input-shape {value.name}=D0xD1x...",
+            input_name=value.name,
+        )
+    for index, dim in enumerate(tensor_type.shape.dim):
+        if dim.dim_value > 0:
+            continue
+        if dim.dim_param and dim.dim_param in dims:
+            dim.dim_value = int(dims[dim.dim_param])
+            continue
+        raise BindingError(
+            f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim),
+            input_name=value.name,
+            dim_index=index,
+            dim_name=dim.dim_param or None,
+        )
+
+
+def bind_inputs(
+    model: onnx.ModelProto,
+    dims: Mapping[str, int],
+    input_shapes: Mapping[str, Sequence[int]],
+    input_values: Mapping[str, float] | None = None,
+) -> None:
+    """Give every graph input a concrete shape, in place; raise BindingError naming gaps."""
+    values = input_values or {}
+    inputs = {value.name: value for value in graph_inputs(model.graph)}
+    _check_requests(inputs, dims, [*input_shapes, *values])
     for value in inputs.values():
         if not value.type.HasField("tensor_type"):
             continue
-        tensor_type = value.type.tensor_type
         if value.name in input_shapes:
-            shape = [int(size) for size in input_shapes[value.name]]
-            _check_shape(value, shape)
-            tensor_type.ClearField("shape")
-            for size in shape:
-                tensor_type.shape.dim.add().dim_value = size
-            continue
-        if not tensor_type.HasField("shape"):
-            raise BindingError(
-                f"input '{value.name}' has no declared shape: bind it with "
-                f"--input-shape {value.name}=D0xD1x...",
-                input_name=value.name,
-            )
-        for index, dim in enumerate(tensor_type.shape.dim):
-            if dim.dim_value > 0:
-                continue
-            if dim.dim_param and dim.dim_param in dims:
-                dim.dim_value = int(dims[dim.dim_param])
-                continue
-            raise BindingError(
-                f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim),
-                input_name=value.name,
-                dim_index=index,
-                dim_name=dim.dim_param or None,
-            )
-    for name, number in (input_values or {}).items():
+            _set_shape(value, [int(size) for size in input_shapes[value.name]])
+        else:
+            _bind_dims(value, dims)
+    for name, number in values.items():
         _make_constant(model, inputs[name], number)
 
 

@@ -8,7 +8,7 @@ into a NodeInfo for the cost formulas, in topological order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,11 +65,6 @@ class Scope:
         return (name,)
 
 
-# Ops that draw new values at every inference: never folded, even with constant inputs.
-RANDOM_OPS = frozenset(
-    {"Bernoulli", "Multinomial", "RandomNormal", "RandomNormalLike", "RandomUniform",
-     "RandomUniformLike"}
-)
 # Folding these over stored constants only copies, relayouts or dequantizes them: the result
 # counts as the tensors the file stores (a class token expanded per batch is still 768 params).
 STORED_AS_SOURCE = frozenset(
@@ -126,32 +121,51 @@ def _constant_node_info(node: RawNode) -> TensorInfo | None:
     return None
 
 
-def _shape_of(node: RawNode, source: TensorInfo, attrs: Mapping[str, Any]) -> list[TensorInfo]:
-    """Shape and Size of a tensor whose shape is known: constants."""
+def _fold_shape_query(
+    node: RawNode, scope: Scope, attrs: Mapping[str, Any]
+) -> list[TensorInfo] | None:
+    """Shape and Size of a tensor whose shape is known: constants. Of a tensor with an
+    unknown shape: not constant. Of a tensor nothing declares: as any other op."""
+    source = scope.get(node.inputs[0]) if node.inputs and node.inputs[0] else None
+    if source is None:
+        return _fold_generic(node, scope, attrs)
+    if not source.known:
+        return None
     shape = np.asarray(source.shape, dtype=np.int64)
     if node.op_type == "Size":
         return [array_info(node.outputs[0], np.asarray(np.prod(shape), dtype=np.int64))]
     return [array_info(node.outputs[0], shape[attrs.get("start", 0) : attrs.get("end")])]
 
 
-def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
-    """Output infos when the node is constant, else None."""
-    standard = node.domain in DEFAULT_DOMAINS
-    if node.op_type == "Constant" and standard:
-        info = _constant_node_info(node)
-        return [info] if info is not None else None
-    if node.graphs or (standard and node.op_type in RANDOM_OPS):
-        return None
-    inputs = [scope.get(name) if name else None for name in node.inputs]
-    if node.op_type in ("Shape", "Size") and standard and inputs and inputs[0] is not None:
-        return _shape_of(node, inputs[0], attrs) if inputs[0].known else None
+def _fold_constant(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
+    """A Constant node's output, from whichever value attribute it sets."""
+    info = _constant_node_info(node)
+    return [info] if info is not None else None
+
+
+def _fold_never(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
+    """Ops that draw new values at every inference: never constant."""
+    return None
+
+
+def _data_inputs_constant(node: RawNode, inputs: list[TensorInfo | None]) -> bool:
+    """True when every data (not shape-like) input the node names is a constant."""
     shape_like = shape_inputs(node.op_type, node.domain)
-    for index, tensor in enumerate(inputs):
-        if node.inputs[index] and index not in shape_like:
-            if tensor is None or not tensor.is_constant:
-                return None
+    return all(
+        tensor is not None and tensor.is_constant
+        for index, tensor in enumerate(inputs)
+        if node.inputs[index] and index not in shape_like
+    )
+
+
+def _fold_generic(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
+    """Output infos when every data input is constant (with values when numpy can evaluate
+    the op), else None."""
+    inputs = [scope.get(name) if name else None for name in node.inputs]
+    if not _data_inputs_constant(node, inputs):
+        return None
     values = None
-    if standard and all(t is None or t.value is not None for t in inputs):
+    if node.domain in DEFAULT_DOMAINS and all(t is None or t.value is not None for t in inputs):
         values = evaluate(node.op_type, attrs, [t.value if t else None for t in inputs])
     outputs = []
     for index, name in enumerate(node.outputs):
@@ -159,9 +173,33 @@ def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[Te
             outputs.append(array_info(name, values[index]))
             continue
         known = scope.get(name)
-        dtype = known.dtype if known else 0
-        outputs.append(TensorInfo(name, known.shape if known else None, dtype, True))
+        outputs.append(TensorInfo(name, known.shape if known else None, known.dtype if known else 0, True))
     return outputs
+
+
+Folder = Callable[[RawNode, Scope, Mapping[str, Any]], "list[TensorInfo] | None"]
+
+FOLDERS: dict[str, Folder] = {
+    "Bernoulli": _fold_never,
+    "Constant": _fold_constant,
+    "Multinomial": _fold_never,
+    "RandomNormal": _fold_never,
+    "RandomNormalLike": _fold_never,
+    "RandomUniform": _fold_never,
+    "RandomUniformLike": _fold_never,
+    "Shape": _fold_shape_query,
+    "Size": _fold_shape_query,
+}
+"""Default-domain ops folded their own way; every other op folds by :func:`_fold_generic`."""
+
+
+def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
+    """Output infos when the node is constant, else None. A node with subgraphs never is."""
+    if node.domain in DEFAULT_DOMAINS and node.op_type in FOLDERS:
+        return FOLDERS[node.op_type](node, scope, attrs)
+    if node.graphs:
+        return None
+    return _fold_generic(node, scope, attrs)
 
 
 def _tensor(scope: Scope, name: str) -> TensorInfo | None:
