@@ -100,7 +100,8 @@ def test_no_import_cycle():
 
 @pytest.mark.parametrize(
     "argv",
-    [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"]],
+    [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"], ["ops"],
+     ["policy", "validate", str(PACKAGE.parent / "examples" / "edgegate.yaml")]],
 )
 def test_commands_that_read_no_model_do_not_import_onnx(argv):
     code = (

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import onnx
 import onnx.defs
 
 from edgegate.cli import main
 from edgegate.cli.ops import HANDLED, contrib_ops, standard_ops
 from edgegate.cost.registry import OPS
+from edgegate.model.standard_ops import STANDARD_OPS
+
+STANDARD_OPS_MODULE = Path(__file__).resolve().parent.parent / "edgegate" / "model" / "standard_ops.py"
 
 ML = "ai.onnx.ml"
 
@@ -71,3 +78,40 @@ def test_report_shows_opsets_and_domain_counts(capsys):
     assert "  If " in out and "control flow" in out
     assert f"outside the ONNX standard: {len(contrib_ops())} ops costed" in out
     assert "  com.microsoft.Attention  formula" in out
+
+
+def _installed_standard() -> dict[tuple[str, str], tuple[tuple[int, ...], bool]]:
+    """The installed onnx's op schemas as edgegate.model.standard_ops holds them."""
+    versions: dict[tuple[str, str], set[int]] = {}
+    latest: dict[tuple[str, str], tuple[int, bool]] = {}
+    for schema in onnx.defs.get_all_schemas_with_history():
+        key = (schema.domain or "ai.onnx", schema.name)
+        versions.setdefault(key, set()).add(schema.since_version)
+        if key not in latest or schema.since_version > latest[key][0]:
+            latest[key] = (schema.since_version, schema.deprecated)
+    return {key: (tuple(sorted(found)), latest[key][1]) for key, found in sorted(versions.items())}
+
+
+def _render(table: dict[tuple[str, str], tuple[tuple[int, ...], bool]]) -> str:
+    head = STANDARD_OPS_MODULE.read_text(encoding="utf-8").split("ONNX_VERSION =")[0]
+    head = re.sub(r"of onnx \S+ by", f"of onnx {onnx.__version__} by", head)
+    rows = "".join(f'    ("{d}", "{n}"): ({opsets!r}, {dep}),\n' for (d, n), (opsets, dep) in table.items())
+    return (f'{head}ONNX_VERSION = "{onnx.__version__}"\n\n'
+            "STANDARD_OPS: dict[tuple[str, str], tuple[tuple[int, ...], bool]] = {\n" + rows + "}\n"
+            '"""(domain, op) -> (the opsets that (re)define it, deprecated at its latest version)."""\n')
+
+
+def test_the_standard_op_table_is_onnx_s_own(request):
+    installed = _installed_standard()
+    if request.config.getoption("--update-golden"):
+        STANDARD_OPS_MODULE.write_text(_render(installed), encoding="utf-8")
+    # A newer onnx may add opsets: compare up to the newest opset the table knows per domain.
+    newest: dict[str, int] = {}
+    for (domain, _), (opsets, _) in STANDARD_OPS.items():
+        newest[domain] = max(newest.get(domain, 0), *opsets)
+    older = {key: tuple(v for v in opsets if v <= newest.get(key[0], 0))
+             for key, (opsets, _) in installed.items()}
+    assert {key: opsets for key, opsets in older.items() if opsets} == {
+        key: opsets for key, (opsets, _) in STANDARD_OPS.items()}
+    assert [key for key, (opsets, deprecated) in STANDARD_OPS.items()
+            if installed[key][0] == opsets and installed[key][1] != deprecated] == []

@@ -1,6 +1,7 @@
 """``edgegate ops``: which ONNX standard ops edgegate can cost, by domain and opset.
 
-The standard ops are those onnx itself defines (``onnx.defs``), every domain and version.
+The standard ops are those onnx itself defines (``onnx.defs``), every domain and version, as
+the table :mod:`edgegate.model.standard_ops` holds them (so listing them needs no onnx import).
 An op is covered when the registry has a formula for it, or when the estimator handles it
 without one (Constant folds, If/Loop/Scan cost their subgraphs). The ai.onnx.ml ops that
 sklearn exporters emit are standard, in their own domain. onnxruntime's com.microsoft ops are
@@ -16,10 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-import onnx.defs
-
 from edgegate.cost.registry import OPS, lookup
 from edgegate.model.domains import DEFAULT_DOMAINS
+from edgegate.model.standard_ops import STANDARD_OPS
 
 HANDLED: dict[str, str] = {
     "Constant": "folded: a constant",
@@ -58,18 +58,9 @@ def _how(domain: str, name: str) -> str | None:
 
 def standard_ops() -> list[StandardOp]:
     """Every op onnx defines, sorted by domain and name, with its coverage."""
-    versions: dict[tuple[str, str], list[int]] = defaultdict(list)
-    deprecated: dict[tuple[str, str], tuple[int, bool]] = {}
-    for schema in onnx.defs.get_all_schemas_with_history():
-        key = (schema.domain or "ai.onnx", schema.name)
-        versions[key].append(schema.since_version)
-        latest = deprecated.get(key)
-        if latest is None or schema.since_version > latest[0]:
-            deprecated[key] = (schema.since_version, schema.deprecated)
     return [
-        StandardOp(domain, name, tuple(sorted(set(found))), deprecated[(domain, name)][1],
-                   _how(domain, name))
-        for (domain, name), found in sorted(versions.items())
+        StandardOp(domain, name, opsets, deprecated, _how(domain, name))
+        for (domain, name), (opsets, deprecated) in sorted(STANDARD_OPS.items())
     ]
 
 
