@@ -43,6 +43,15 @@ def test_class_rates_sum_flops_over_summed_time():
     assert efficiencies({"gemm": 1 / 3}, 1.0) == {"gemm": 0.333}
 
 
+def test_a_class_faster_than_the_peak_raises_the_peak():
+    peak = Rate(100.0, "matmul")
+    assert calibrate.raised_peak(peak, {"conv": 80.0, "gemm": 99.0}) is peak
+    raised = calibrate.raised_peak(peak, {"conv": 150.0, "gemm": 120.0})
+    assert raised == Rate(150.0, "matmul; raised to the conv layers' rate, the fastest measured")
+    # the conv probes then define the roofline's peak: efficiency 1 for conv, 120 / 150 for gemm
+    assert efficiencies({"conv": 150.0, "gemm": 120.0}, raised.value) == {"conv": 1.0, "gemm": 0.8}
+
+
 def test_measure_device_with_fake_timings(monkeypatch):
     monkeypatch.setattr(calibrate.device, "bandwidth", lambda threads, quick: Rate(10e9, "fake add"))
     monkeypatch.setattr(calibrate.device, "onnxruntime_peak",

@@ -100,7 +100,8 @@ def test_no_import_cycle():
 
 @pytest.mark.parametrize(
     "argv",
-    [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"]],
+    [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"],
+     ["policy", "validate", str(PACKAGE.parent / "policies" / "targets" / "raspberry-pi-5.yaml")]],
 )
 def test_commands_that_read_no_model_do_not_import_onnx(argv):
     code = (

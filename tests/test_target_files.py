@@ -156,6 +156,17 @@ def test_estimate_with_a_target_file_text(small_model, device, capsys):
                                                   ["gemm", "0.5", "0.056", "ms", "bandwidth"]]
 
 
+def test_estimate_sorts_layers_by_their_time_on_the_target(small_model, device, capsys):
+    assert main(["estimate", small_model, "--dim", "N=1", "--target", str(device), "--sort", "latency_ms",
+                 "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "  top 2 layers, by latency_ms:" in out
+    # conv 28.16 ms, then the pool 25.6 ms (the gemm, 0.056 ms, is left out)
+    assert [row.split()[2] for row in out.splitlines()[-2:]] == ["Conv+Relu", "GlobalAveragePool"]
+    assert main(["estimate", small_model, "--dim", "N=1", "--sort", "latency_ms"]) == ExitCode.USAGE
+    assert capsys.readouterr().err == "edgegate: error: --sort latency_ms needs --target\n"
+
+
 def test_estimate_with_a_shipped_target_says_it_is_a_lower_bound(small_model, capsys):
     assert main(["estimate", small_model, "--dim", "N=1", "--target", "raspberry-pi-5"]) == 0
     out = capsys.readouterr().out

@@ -16,7 +16,7 @@ from edgegate.estimator.result import Estimate
 from edgegate.estimator.serialize import estimates_document
 from edgegate.model.load import load_model
 from edgegate.report.estimate_csv import write_layers
-from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
+from edgegate.report.estimate_text import SORT_KEYS, TARGET_SORT_KEY, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
 from edgegate.target.classify import layer_classes
 from edgegate.target.load import resolve_target
@@ -50,7 +50,7 @@ def _json(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namesp
 def _csv(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namespace, out: TextIO) -> None:
     top = None if args.per_layer or args.sort is None else args.top
     picked = [(e, report, layer) for e, report in zip(estimates, reports)
-              for layer in pick_layers(e, args.sort or "index", top)]
+              for layer in pick_layers(e, args.sort or "index", top, report)]
     timings = None if args.target is None else [
         report.layers[layer.index] for _, report, layer in picked if report is not None]
     write_layers([(e.model, layer) for e, _, layer in picked], out, timings)
@@ -73,8 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="show the N heaviest layers (default: 10)")
-    parser.add_argument("--sort", choices=list(SORT_KEYS),
-                        help="layer sort key (default: flops; graph order with --per-layer)")
+    parser.add_argument("--sort", choices=[*SORT_KEYS, TARGET_SORT_KEY],
+                        help="layer sort key (default: flops; graph order with --per-layer;"
+                        " latency_ms needs --target)")
     parser.add_argument("--per-layer", action="store_true", help="show every layer")
     parser.add_argument("--netron", action="store_true",
                         help="also write MODEL's per-node numbers next to it as a Netron"
@@ -92,6 +93,8 @@ def target_report(found: Estimate, target: Target) -> TargetReport:
 def run(args: argparse.Namespace) -> int:
     """Estimate each model; a model that fails is reported and the others still run."""
     bindings = bindings_from_args(args)
+    if args.sort == TARGET_SORT_KEY and not args.target:
+        raise UsageError("--sort latency_ms needs --target")
     target = resolve_target(args.target) if args.target else None
     estimates: list[Estimate] = []
     reports: list[TargetReport | None] = []

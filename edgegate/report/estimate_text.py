@@ -11,6 +11,8 @@ from edgegate.target.roofline import LayerTiming, TargetReport
 from edgegate.units import format_quantity
 
 SORT_KEYS: tuple[str, ...] = tuple(f for f in LAYER_FIELDS if f not in ("name", "op_types"))
+TARGET_SORT_KEY = "latency_ms"
+"""Sorts layers by their roofline time; needs a target report."""
 
 _TOTALS: tuple[tuple[str, str], ...] = (
     ("macs", "MACs"),
@@ -40,10 +42,14 @@ def _cell(value: int | float, unit: str) -> str:
     return format_quantity(value, unit).strip()
 
 
-def pick_layers(estimate: Estimate, sort: str, top: int | None) -> list[Layer]:
-    """Layers sorted by ``sort`` (heaviest first; ``index`` keeps graph order), first ``top``."""
+def pick_layers(estimate: Estimate, sort: str, top: int | None,
+                report: TargetReport | None = None) -> list[Layer]:
+    """Layers sorted by ``sort`` (heaviest first; ``index`` keeps graph order; ``latency_ms``,
+    by the time in ``report``), first ``top``."""
     layers = list(estimate.layers)
-    if sort != "index":
+    if sort == TARGET_SORT_KEY and report is not None:
+        layers.sort(key=lambda layer: report.layers[layer.index].seconds, reverse=True)
+    elif sort != "index":
         layers.sort(key=lambda layer: getattr(layer, sort), reverse=True)
     return layers if top is None else layers[:top]
 
@@ -97,7 +103,7 @@ def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None,
         out.write("  totals are lower bounds; these nodes have no cost:\n")
         for item in estimate.unestimated:
             out.write(f"    {item.node} ({item.op_type}): {item.reason}\n")
-    layers = pick_layers(estimate, sort, top)
+    layers = pick_layers(estimate, sort, top, report)
     if not layers:
         return
     title = "all layers" if top is None else f"top {len(layers)} layers"
@@ -113,6 +119,7 @@ def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None,
     if report is not None:
         header += ["class", "eff", "time", "bound"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    left = {0, 1, 2, len(header) - 1, len(header) - 4} if report is not None else {0, 1, 2}
     for row in [header, *rows]:
-        cells = [c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  " + "  ".join(cells).rstrip() + "\n")

@@ -5,8 +5,9 @@ sum of the probes' FLOPs (counted by edgegate, as a prediction will count them) 
 of their median times). This is the share of the peak that makes the roofline's compute term
 equal the measured time of those layers. Classes that a quantized model runs in float
 (``probes.FLOAT_ONLY``) are probed in float at int8 too: their int8 efficiency is their float
-rate over the int8 peak. Without onnxruntime only the peak (numpy, fp32) and the bandwidth
-are measured.
+rate over the int8 peak. The peak is the fastest rate measured: when a class's layers ran
+faster than the dense MatMul and convolution, the peak is raised to their rate. Without
+onnxruntime only the peak (numpy, fp32) and the bandwidth are measured.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def efficiencies(rates: Mapping[str, float], peak: float) -> dict[str, float]:
     return {name: float(f"{rate / peak:.3g}") for name, rate in rates.items()}
 
 
+def raised_peak(peak: Rate, rates: Mapping[str, float]) -> Rate:
+    """``peak``, or the rate of the fastest class when its layers ran faster than the peak's
+    kernels: the peak is the fastest rate measured, so no measured efficiency exceeds 1."""
+    fastest = max(rates, key=lambda name: rates[name], default=None)
+    if fastest is None or rates[fastest] <= peak.value:
+        return peak
+    return Rate(rates[fastest], f"{peak.method}; raised to the {fastest} layers' rate, the fastest measured")
+
+
 def probe_flops(probe: Probe) -> int:
     """The FLOPs of the probe's layers of its class, as edgegate counts them."""
     found = estimate(probe.model)
@@ -115,6 +125,8 @@ def measure_device(ort: ModuleType | None, precisions: Sequence[str], threads: i
             step(f"{precision} {probe.label}")
             results.append(time_probe(ort, probe, threads, quick))
         measured.probes[precision] = results
-        measured.efficiency[precision] = efficiencies(class_rates(results), measured.peak[precision].value)
+        rates = class_rates(results)
+        measured.peak[precision] = raised_peak(measured.peak[precision], rates)
+        measured.efficiency[precision] = efficiencies(rates, measured.peak[precision].value)
     progress(total, total, "done")
     return measured
