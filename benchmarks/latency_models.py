@@ -56,6 +56,7 @@ def _encoder(tokens: int, dim: int, heads: int, layers: int) -> Callable[[], obj
 
 
 def _vit(image: int) -> Callable[[], object]:
+    """ViT-B/16 at ``image`` x ``image`` pixels."""
     def build() -> object:
         from torch_models.vit import VisionTransformer
 
@@ -64,6 +65,7 @@ def _vit(image: int) -> Callable[[], object]:
 
 
 def _torchvision(name: str) -> Callable[[], object]:
+    """The torchvision-shaped builder ``name`` of tests/torch_models."""
     def build() -> object:
         import torch_models
 

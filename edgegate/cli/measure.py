@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _ms(seconds: float) -> str:
+    """Seconds as milliseconds, three significant digits."""
     return format_quantity(seconds * 1000, "ms")
 
 

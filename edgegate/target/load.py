@@ -32,8 +32,8 @@ def target_from_data(
             problems.append(document.error(path + ("peak", precision), "must be more than 0"))
     if bandwidth == 0:
         problems.append(document.error(path + ("dram_bandwidth",), "must be more than 0"))
-    efficiency = {precision: dict(table) for precision, table in data.get("efficiency", {}).items()
-                  if precision != "version"}
+    efficiency = {precision: {name: float(value) for name, value in table.items()}
+                  for precision, table in data.get("efficiency", {}).items() if precision != "version"}
     for precision in efficiency:
         if precision not in peak:
             problems.append(document.error(path + ("efficiency", precision),

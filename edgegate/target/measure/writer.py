@@ -37,6 +37,7 @@ def rate_text(value: float, unit: str) -> str:
 
 
 def _peak_unit(precision: str) -> str:
+    """OP/s for int8, FLOP/s otherwise, as the shipped targets write them."""
     return "OP/s" if precision == "int8" else "FLOP/s"
 
 
