@@ -101,7 +101,8 @@ def test_no_import_cycle():
 @pytest.mark.parametrize(
     "argv",
     [["--version"], ["--help"], ["policy", "--help"], ["merge", "--help"], ["trend", "--help"], ["ops"],
-     ["policy", "validate", str(PACKAGE.parent / "examples" / "edgegate.yaml")]],
+     ["policy", "validate", str(PACKAGE.parent / "examples" / "edgegate.yaml")],
+     ["policy", "validate", str(PACKAGE.parent / "policies" / "targets" / "raspberry-pi-5.yaml")]],
 )
 def test_commands_that_read_no_model_do_not_import_onnx(argv):
     code = (

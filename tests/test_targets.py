@@ -71,9 +71,9 @@ def test_onchip_walk_keeps_what_fits(capacity, resident, outputs, expected):
 
 def test_roofline_latency_bound_and_bandwidth():
     report = evaluate(skip_estimate(), TOY, "fp32", fps=2)
-    # L0 max(1000/1000, 310/100) = 3.1 s memory; L1 max(50, 5.2) = 50 s compute; L2 5.5 s memory
-    assert [(t.name, t.bound) for t in report.layers] == [("L0", "memory"), ("L1", "compute"),
-                                                          ("L2", "memory")]
+    # L0 max(1000/1000, 310/100) = 3.1 s bandwidth; L1 max(50, 5.2) = 50 s compute; L2 5.5 s
+    assert [(t.name, t.bound) for t in report.layers] == [("L0", "bandwidth"), ("L1", "compute"),
+                                                          ("L2", "bandwidth")]
     assert report.latency_ms == pytest.approx(58_600)
     assert report.ridge_point == 10  # 1000 FLOP/s / 100 B/s
     assert report.bound == "compute"  # 51000 FLOP / 1380 B = 36.96 >= 10

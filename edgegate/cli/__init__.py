@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Estimate FLOPs/MACs, params, peak activation and DRAM traffic of ONNX models.",
     ),
     "init": ("edgegate.cli.init", "Write a starter policy (edgegate.yaml) for the models in the repo."),
+    "measure": (
+        "edgegate.cli.measure",
+        "Run a model with onnxruntime and compare its measured latency with the prediction.",
+    ),
     "merge": (
         "edgegate.cli.merge",
         "Combine the JSON results of `check --shard K/N` jobs into one result.",
@@ -45,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Draw FLOPs per model, compute vs DRAM traffic with a roofline, or a metric over time.",
     ),
     "policy": ("edgegate.cli.policy", "Work with policy files: `edgegate policy validate PATH`."),
+    "target": (
+        "edgegate.cli.target",
+        "Work with targets: `edgegate target measure --out FILE` measures this device.",
+    ),
     "trend": ("edgegate.cli.trend", "Show each model's metrics over time from a history file."),
 }
 

@@ -10,7 +10,6 @@ import sys
 from typing import Any
 
 from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
-from edgegate.config import resources
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
@@ -22,7 +21,7 @@ from edgegate.regression.deltas import (
     metric_deltas,
     metric_table,
 )
-from edgegate.target.load import load_shipped_target
+from edgegate.target.load import resolve_target
 from edgegate.target.roofline import evaluate
 from edgegate.target.types import Target, compute_precision
 
@@ -32,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="the model before")
     parser.add_argument("new", metavar="NEW", help="the model after")
     add_estimate_arguments(parser)
-    parser.add_argument("--target", metavar="NAME",
-                        help="a shipped hardware target: adds latency_ms and dram_bytes_onchip")
+    parser.add_argument("--target", metavar="NAME|FILE",
+                        help="a shipped hardware target or a target file: adds latency_ms and"
+                        " dram_bytes_onchip")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="show the N layers that changed most (default: 10; 0: none)")
     parser.add_argument("--sort", choices=list(LAYER_KEYS), default="flops",
@@ -42,11 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def shipped_target(name: str) -> Target:
-    """The shipped target ``name``; UsageError listing the known ones otherwise."""
-    known = resources.targets()
-    if name not in known:
-        raise UsageError(f"--target: unknown target '{name}' (shipped: {', '.join(sorted(known))})")
-    return load_shipped_target(name)
+    """The shipped target ``name``, or the target file it names; UsageError for an unknown name."""
+    return resolve_target(name)
 
 
 def model_metrics(found: Estimate, target: Target | None) -> dict[str, int | float]:

@@ -1,25 +1,50 @@
 """``edgegate policy validate PATH...``: check policy files without running the gate.
 
 Lists every problem (schema and semantic) with file:line:col; exit 0 when all are valid,
-4 (invalid policy) otherwise.
+4 (invalid policy) otherwise. A target file (top-level ``peak``, no ``budgets``, as
+``edgegate target measure`` writes) is validated as a target.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from edgegate.config.document import load_yaml
 from edgegate.errors import ExitCode, PolicyError
 from edgegate.policy.load import load_policy
+from edgegate.target.load import load_target_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``validate`` action and its paths."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
-    validate = actions.add_parser("validate", help="validate policy files",
-                                  description="Validate policy files and list every problem.")
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="policy files")
+    validate = actions.add_parser("validate", help="validate policy and target files",
+                                  description="Validate policy files (and target files) and list"
+                                  " every problem.")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="policy or target files")
+
+
+def is_target_file(path: str) -> bool:
+    """True when ``path`` is YAML whose top level has ``peak`` and no ``budgets``: a target file."""
+    try:
+        data = load_yaml(path, Path(path).read_text(encoding="utf-8")).data
+    except (OSError, UnicodeDecodeError, PolicyError):
+        return False
+    return isinstance(data, dict) and "peak" in data and "budgets" not in data
+
+
+def _validate(path: str) -> str:
+    """``PATH: valid (...)``; PolicyError when the file is not."""
+    if is_target_file(path):
+        target = load_target_file(path)
+        efficiency = ", ".join(sorted(target.efficiency)) or "none"
+        return (f"{path}: valid target (peaks: {', '.join(target.peak)};"
+                f" op class efficiencies: {efficiency})")
+    count = len(load_policy(path).budgets)
+    return f"{path}: valid ({count} budget{'' if count == 1 else 's'})"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,12 +52,9 @@ def run(args: argparse.Namespace) -> int:
     code = ExitCode.OK
     for path in args.paths:
         try:
-            policy = load_policy(path)
+            print(_validate(path))
         except PolicyError as error:
             for problem in getattr(error, "problems", [error]):
                 print(f"edgegate: error: {problem}", file=sys.stderr)
             code = ExitCode.POLICY_ERROR
-            continue
-        count = len(policy.budgets)
-        print(f"{path}: valid ({count} budget{'' if count == 1 else 's'})")
     return int(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from edgegate.config import resources
@@ -19,7 +20,7 @@ from edgegate.errors import PolicyError
 from edgegate.metrics import METRICS
 from edgegate.policy import costs
 from edgegate.policy.types import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
-from edgegate.target.load import load_shipped_target, target_from_data
+from edgegate.target.load import is_target_path, load_shipped_target, load_target_file, target_from_data
 from edgegate.target.types import Target
 from edgegate.units import format_quantity, parse_quantity
 
@@ -104,9 +105,12 @@ def _option(key: str, value: Any) -> Any:
 
 def _resolve_target(document: Document, name: str | None, path: Path_ | None,
                     targets: dict[str, Target], problems: list[PolicyError]) -> Target | None:
-    """The Target ``name`` (policy-defined first, then shipped), loading shipped ones on demand."""
+    """The Target ``name`` (policy-defined first, then a target file relative to the file that
+    names it, then shipped), loading files and shipped ones on demand."""
     if name is None or path is None:
         return None
+    if name not in targets and is_target_path(name):
+        return _target_file(document, name, path, targets, problems)
     if name not in targets:
         shipped = resources.targets()
         if name not in shipped:
@@ -115,6 +119,21 @@ def _resolve_target(document: Document, name: str | None, path: Path_ | None,
             problems.append(document.error(path, f"unknown target '{name}'{hint}"))
             return None
         targets[name] = load_shipped_target(name)
+    return targets[name]
+
+
+def _target_file(document: Document, name: str, path: Path_, targets: dict[str, Target],
+                 problems: list[PolicyError]) -> Target | None:
+    """The target in file ``name`` (relative to the file that names it), kept under ``name``."""
+    file = Path(document.where(path).file).parent / name
+    if not file.is_file():
+        problems.append(document.error(path, f"no such target file '{name}' next to this policy"))
+        return None
+    try:
+        targets[name] = load_target_file(str(file), name)
+    except PolicyError as error:
+        problems.extend(getattr(error, "problems", [error]))
+        return None
     return targets[name]
 
 

@@ -8,13 +8,24 @@ from typing import TextIO
 
 from edgegate.estimator.result import Layer
 from edgegate.estimator.serialize import LAYER_FIELDS, layer_record
+from edgegate.target.roofline import LayerTiming
+
+TARGET_FIELDS: tuple[str, ...] = ("op_class", "efficiency", "target_dram_bytes", "latency_ms", "bound")
+"""The columns ``--target`` adds: each layer's op class, efficiency, DRAM bytes there, time, bound."""
 
 
-def write_layers(rows: Sequence[tuple[str, Layer]], out: TextIO) -> None:
-    """Write (model, layer) rows as CSV with a header; op types joined by '+'."""
+def write_layers(rows: Sequence[tuple[str, Layer]], out: TextIO,
+                 timings: Sequence[LayerTiming] | None = None) -> None:
+    """Write (model, layer) rows as CSV with a header; op types joined by '+'. With ``timings``
+    (one per row, on a target), the TARGET_FIELDS columns follow."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["model", *LAYER_FIELDS])
-    for model, layer in rows:
+    writer.writerow(["model", *LAYER_FIELDS, *(TARGET_FIELDS if timings is not None else ())])
+    for number, (model, layer) in enumerate(rows):
         record = layer_record(layer)
         record["op_types"] = "+".join(layer.op_types)
-        writer.writerow([model, *(record[name] for name in LAYER_FIELDS)])
+        extra: list[object] = []
+        if timings is not None:
+            timing = timings[number]
+            extra = [timing.op_class, timing.efficiency, timing.dram_bytes, timing.seconds * 1000,
+                     timing.bound]
+        writer.writerow([model, *(record[name] for name in LAYER_FIELDS), *extra])

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from edgegate.estimator.result import Estimate
+from edgegate.target.efficiency import Efficiency, efficiency_of
 
 PRECISIONS = ("fp32", "fp16", "int8")
 
@@ -18,6 +19,8 @@ class Target:
     the paper's assumption); ``weight_store_bytes`` is on-chip memory that keeps weights
     resident between inferences when they fit (0: weights stream from DRAM every inference).
     ``supported_ops`` (None: not stated) lists the ONNX op types the target runs.
+    ``efficiency`` gives, per precision, the share of the peak each op class reaches (a class
+    not listed reaches all of it: the datasheet roofline, a lower bound on latency).
     """
 
     name: str
@@ -28,6 +31,7 @@ class Target:
     supported_ops: frozenset[str] | None = None
     description: str = ""
     source: str = field(default="", compare=False)
+    efficiency: Efficiency = field(default_factory=dict)
 
     def peak_for(self, precision: str) -> float | None:
         """Peak FLOP/s (or OP/s) at ``precision`` (fp32, fp16, int8); None when not listed."""
@@ -37,6 +41,10 @@ class Target:
         """FLOP per DRAM byte where compute and bandwidth take equal time at ``precision``."""
         peak = self.peak_for(precision)
         return None if peak is None else peak / self.dram_bandwidth
+
+    def efficiency_for(self, precision: str, op_class: str) -> float:
+        """The share of the ``precision`` peak that layers of ``op_class`` reach (1 when not stated)."""
+        return efficiency_of(self.efficiency, precision, op_class)
 
     def missing_peak(self, precision: str) -> str:
         """The message for a budget that computes at a precision this target lists no peak for."""

@@ -1,0 +1,55 @@
+"""Run a model with onnxruntime on random inputs of its bound shapes, and time it.
+
+The inputs get the shapes the estimate binds (``--dim``, ``--input-shape``), random values of
+their dtypes (floats in [0, 1), small integers), and a scalar given ``--input-value`` that
+value; so the run and the prediction see the same shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+import numpy as np
+import onnx
+
+from edgegate.errors import ModelError, UsageError
+from edgegate.model.bind import bind_inputs, graph_inputs
+from edgegate.model.load import load_model
+from edgegate.target.measure.probes import random_array
+from edgegate.target.measure.runtime import session, time_runs
+from edgegate.target.measure.stats import Timing, summarize
+
+
+def random_inputs(path: str, dims: Mapping[str, int], input_shapes: Mapping[str, Sequence[int]],
+                  input_values: Mapping[str, float], seed: int = 0) -> dict[str, np.ndarray]:
+    """Random arrays for every input of the model at ``path``, at its bound shapes."""
+    proto = load_model(path)
+    bind_inputs(proto, dims, input_shapes)
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for value in graph_inputs(proto.graph):
+        if not value.type.HasField("tensor_type"):
+            raise UsageError(f"input '{value.name}' is not a tensor: edgegate measure feeds tensors only",
+                             path)
+        tensor_type = value.type.tensor_type
+        if tensor_type.elem_type == onnx.TensorProto.STRING:
+            raise UsageError(f"input '{value.name}' holds strings: edgegate measure feeds numbers only", path)
+        shape = [dim.dim_value for dim in tensor_type.shape.dim]
+        if value.name in input_values:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
+            feeds[value.name] = np.full(shape, input_values[value.name], dtype=dtype)
+        else:
+            feeds[value.name] = random_array(rng, shape, tensor_type.elem_type)
+    return feeds
+
+
+def time_model(ort: ModuleType, path: str, feeds: Mapping[str, np.ndarray], threads: int, runs: int,
+               warmup: int) -> Timing:
+    """The Timing of ``runs`` inferences of the model at ``path`` after ``warmup`` uncounted ones."""
+    try:
+        run = session(ort, path, threads).run
+        return summarize(time_runs(run, feeds, runs, warmup))
+    except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types for bad models
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelError(f"onnxruntime cannot run it: {first}", path) from None
