@@ -18,6 +18,9 @@ from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
 
+Failure = tuple[str, str, int]
+"""A model that could not be estimated: (path, message, exit code)."""
+
 
 def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
     top = None if args.per_layer else args.top
@@ -29,7 +32,7 @@ def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) 
 
 
 def _json(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
-    json.dump(estimates_document(list(estimates)), out, indent=2)
+    json.dump(estimates_document(list(estimates), errors=args.failures), out, indent=2)
     out.write("\n")
 
 
@@ -62,9 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Estimate each model; a model that fails is reported and the others still run."""
+    """Estimate each model; a model that fails is reported (on standard error, and in the JSON
+    document's ``errors``) and the others still run."""
     bindings = bindings_from_args(args)
     estimates: list[Estimate] = []
+    args.failures = []
     code = ExitCode.OK
     for path in args.models:
         try:
@@ -75,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         except EdgegateError as error:
             print(f"edgegate: error: {error}", file=sys.stderr)
             code = max(code, error.exit_code)
-    if estimates:
+            args.failures.append((path, str(error), int(error.exit_code)))
+    if estimates or args.format == "json":
         FORMATS[args.format](estimates, args, sys.stdout)
     return int(code)
