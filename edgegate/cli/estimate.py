@@ -18,10 +18,6 @@ from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
 
-Failure = tuple[str, str, int]
-"""A model that could not be estimated: (path, message, exit code)."""
-
-
 def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
     top = None if args.per_layer else args.top
     sort = args.sort or ("index" if args.per_layer else "flops")
@@ -69,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     document's ``errors``) and the others still run."""
     bindings = bindings_from_args(args)
     estimates: list[Estimate] = []
-    args.failures = []
+    args.failures = []  # (path, message, exit code) of each model that could not be estimated
     code = ExitCode.OK
     for path in args.models:
         try:
