@@ -100,8 +100,8 @@ def test_the_step_summary_keeps_within_what_is_left_of_one_mebibyte(repo, capsys
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--format", "yaml"], "--format: unknown format 'yaml' (choose from auto, comment, github, json,"
-                           " junit, markdown, sarif, text)"),
+    (["--format", "yaml"], "--format: unknown format 'yaml' (choose from auto, comment, github, html,"
+                           " json, junit, markdown, sarif, text)"),
     (["--format", "text", "--format", "json"], "--format: only one report can go to standard output;"
                                                 " give the others a file (--format NAME:PATH)"),
     (["--format", "junit:"], "--format: 'junit:' names no file after the colon"),

@@ -14,13 +14,13 @@ from report_fixture import records
 
 from edgegate.report.registry import REPORTERS
 
-GOLDEN_NAMES = {"comment": "comment.md", "github": "github.txt", "json": "records.json", "junit": "junit.xml",
+GOLDEN_NAMES = {"comment": "comment.md", "github": "github.txt", "html": "report.html", "json": "records.json", "junit": "junit.xml",
                 "markdown": "summary.md", "sarif": "report.sarif", "text": "report.txt"}
 
 
 def test_every_reporter_has_a_golden():
     assert sorted(GOLDEN_NAMES) == sorted(REPORTERS) == [
-        "comment", "github", "json", "junit", "markdown", "sarif", "text"]
+        "comment", "github", "html", "json", "junit", "markdown", "sarif", "text"]
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_NAMES))

@@ -36,7 +36,7 @@ def test_metrics_and_settings_are_suite_properties():
     kws = list(_parsed(records()))[0]
     properties = {p.name: p.value for p in kws.properties()}
     assert properties["budget"] == "edge" and properties["settings.target"] == "mcu"
-    assert properties["flops"] == "38912" and properties["latency_ms"] == "0.25"
+    assert properties["flops"] == "38912" and properties["latency_ms"] == "0.055296"
     assert properties["settings.dims"] == "batch=1" and properties["settings.fps"] == "30"
 
 
