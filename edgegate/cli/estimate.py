@@ -18,6 +18,7 @@ from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
 
+
 def _text(estimates: Sequence[Estimate], args: argparse.Namespace, out: TextIO) -> None:
     top = None if args.per_layer else args.top
     sort = args.sort or ("index" if args.per_layer else "flops")

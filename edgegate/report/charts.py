@@ -128,8 +128,13 @@ def model_labels(models: Sequence[Record]) -> dict[tuple[str, str], str]:
     count: dict[str, int] = {}
     for model in models:
         count[model["model"]] = count.get(model["model"], 0) + 1
-    return {(m["model"], m["budget"]): short[m["model"]] + (f" [{m['budget']}]" if count[m["model"]] > 1 else "")
+    return {(m["model"], m["budget"]): _with_budget(short[m["model"]], m["budget"], count[m["model"]] > 1)
             for m in models}
+
+
+def _with_budget(name: str, budget: str, shared: bool) -> str:
+    """``name``, or ``name [budget]`` when the model is under several budgets."""
+    return f"{name} [{budget}]" if shared else name
 
 
 def sort_roofs(roofs: set[Roof] | Sequence[Roof]) -> tuple[Roof, ...]:

@@ -39,35 +39,56 @@ from edgegate.report.svg import roofline_svg
 from edgegate.units import format_quantity
 
 _STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24}
+body{background:#f6f8fa}
 main{max-width:1180px;margin:0 auto;padding:24px}
 header{display:flex;align-items:center;gap:20px;flex-wrap:wrap;margin-bottom:8px}
-h1{font-size:22px;margin:0}h2{font-size:18px;margin:28px 0 10px}
+h1{font-size:22px;margin:0}
+h2{font-size:18px;margin:28px 0 10px}
 .verdict{font-weight:700;padding:4px 12px;border-radius:14px;color:#fff}
-.verdict.fail{background:#d62728}.verdict.pass{background:#2b8a3e}.verdict.warn{background:#b7791f}
+.verdict.fail{background:#d62728}
+.verdict.pass{background:#2b8a3e}
+.verdict.warn{background:#b7791f}
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 16px;min-width:110px}
 .card b{display:block;font-size:24px}
 table{border-collapse:collapse;background:#fff;border:1px solid #d0d7de;width:100%;margin-bottom:8px}
 th,td{border-bottom:1px solid #eaeef2;padding:6px 10px;text-align:left;vertical-align:top}
-th{background:#f0f3f6;font-weight:600}td.num{text-align:right;white-space:nowrap}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eff1f3;padding:1px 4px;border-radius:4px;
-overflow-wrap:anywhere}
+th{background:#f0f3f6;font-weight:600}
+td.num{text-align:right;white-space:nowrap}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eff1f3;padding:1px 4px}
+code{border-radius:4px;overflow-wrap:anywhere}
 .bar{height:6px;background:#eaeef2;border-radius:3px;margin-top:3px;min-width:90px}
 .bar span{display:block;height:6px;border-radius:3px}
-.FAIL{color:#d62728}.warn{color:#b7791f}.pass{color:#2b8a3e}
-.bar .FAIL{background:#d62728}.bar .warn{background:#e6a700}.bar .pass{background:#2b8a3e}
-.check{background:#fff;border:1px solid #d0d7de;border-left:4px solid #d62728;border-radius:6px;padding:10px 14px;
-margin:10px 0}.check.warning{border-left-color:#e6a700}
-.check h3{font-size:15px;margin:0 0 4px}.muted{color:#57606a}
-.layer{display:grid;grid-template-columns:minmax(120px,2fr) 3fr 90px 46px;gap:8px;align-items:center;margin:3px 0}
-.layer .bar{margin:0}.layer code{justify-self:start}
+.FAIL{color:#d62728}
+.warn{color:#b7791f}
+.pass{color:#2b8a3e}
+.bar .FAIL{background:#d62728}
+.bar .warn{background:#e6a700}
+.bar .pass{background:#2b8a3e}
+.check{background:#fff;border:1px solid #d0d7de;border-left:4px solid #d62728;border-radius:6px}
+.check{padding:10px 14px;margin:10px 0}
+.check.warning{border-left-color:#e6a700}
+.check h3{font-size:15px;margin:0 0 4px}
+.muted{color:#57606a}
+.layer{display:grid;grid-template-columns:minmax(120px,2fr) 3fr 90px 46px;gap:8px}
+.layer{align-items:center;margin:3px 0}
+.layer .bar{margin:0}
+.layer code{justify-self:start}
 svg.roofline{background:#fff;border:1px solid #d0d7de;border-radius:6px;max-width:100%;height:auto}
-svg .plot{fill:#fff;stroke:#d0d7de}svg .grid{stroke:#eaeef2}svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
-svg .title{font-size:13px;font-weight:600}svg .tick{fill:#57606a}svg .axis{font-size:12px}
-svg .label{font-size:11px}svg .ridge-label{font-size:11px;font-weight:600}
-details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-.up{color:#d62728}.down{color:#2b8a3e}.note{color:#57606a;font-size:12px}
+svg .plot{fill:#fff;stroke:#d0d7de}
+svg .grid{stroke:#eaeef2}
+svg text{font:11px system-ui,sans-serif;fill:#1b1f24}
+svg .title{font-size:13px;font-weight:600}
+svg .tick{fill:#57606a}
+svg .axis{font-size:12px}
+svg .label{font-size:11px}
+svg .ridge-label{font-size:11px;font-weight:600}
+details{margin:8px 0}
+summary{cursor:pointer;font-weight:600}
+.up{color:#d62728}
+.down{color:#2b8a3e}
+.note{color:#57606a;font-size:12px}
 footer{margin:32px 0 8px;color:#57606a;font-size:12px}
 """
 
@@ -186,8 +207,9 @@ def _cards(records: Record, wanted: str) -> Iterator[str]:
                 lines.append(f"<div>advice: {_t(finding['advice'])}</div>")
             for name, value, share in layer_shares(model, finding):
                 lines.append(f'<div class="layer">{_code(name)}<div class="bar"><span class="{wanted}"'
-                             f' style="width:{share * 100:.0f}%"></span></div><span class="num">{escape(value)}'
-                             f'</span><span class="num">{share:.0%}</span></div>')
+                             f' style="width:{share * 100:.0f}%"></span></div>'
+                             f'<span class="num">{escape(value)}</span>'
+                             f'<span class="num">{share:.0%}</span></div>')
             kind = " warning" if wanted == "warn" else ""
             yield f'<div class="check{kind}">' + "\n".join(lines) + "</div>"
 
@@ -226,7 +248,8 @@ def _deltas(records: Record) -> str:
         return ""
     rows = []
     for model in section["models"]:
-        where = f"<td>{_code(model['model'])}</td><td>{_code(model['budget'])}</td><td>{escape(model['status'])}</td>"
+        where = (f"<td>{_code(model['model'])}</td><td>{_code(model['budget'])}</td>"
+                 f"<td>{escape(model['status'])}</td>")
         if model["error"]:
             rows.append(f"<tr>{where}<td colspan=\"4\">{_t(model['error'])}</td></tr>")
             continue

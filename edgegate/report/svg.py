@@ -69,7 +69,8 @@ def roofline_svg(chart: Chart) -> str:
                      f'{escape(dot.label)}</text>')
     parts.append("</svg>")
     if unlabelled:
-        parts.append(f'<p class="note">Not labelled (no room beside the point): {escape(", ".join(unlabelled))}</p>')
+        parts.append('<p class="note">Not labelled (no room beside the point):'
+                     f' {escape(", ".join(unlabelled))}</p>')
     return "\n".join(parts)
 
 
@@ -86,8 +87,8 @@ def _grid(scale: _Scale, x_range: tuple[float, float], y_range: tuple[float, flo
         parts.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
                      f'{escape(format_quantity(value, "FLOP/s"))}</text>')
-    parts.append(f'<text x="{_LEFT + scale.width / 2:.1f}" y="{HEIGHT - 14}" text-anchor="middle" class="axis">'
-                 "arithmetic intensity (FLOP per DRAM byte)</text>")
+    parts.append(f'<text x="{_LEFT + scale.width / 2:.1f}" y="{HEIGHT - 14}" text-anchor="middle"'
+                 ' class="axis">arithmetic intensity (FLOP per DRAM byte)</text>')
     parts.append(f'<text transform="translate(16 {_TOP + scale.height / 2:.1f}) rotate(-90)"'
                  ' text-anchor="middle" class="axis">attainable FLOP/s</text>')
     return parts
