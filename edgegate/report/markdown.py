@@ -61,13 +61,13 @@ def write(records: Record, out: TextIO, limit: int = SUMMARY_BYTES) -> None:
                 (_ERRORS_HEAD, list(_error_rows(records))),
                 (delta_lines.markdown_head(records, cell),
                  list(delta_lines.markdown_rows(records, code, cell)))]
-    dropped = write_sections(out, head, sections, limit - _NOTE_RESERVE, _size)
+    dropped = _write_sections(out, head, sections, limit - _NOTE_RESERVE, _size)
     if dropped:
         out.write(f"\n_{dropped} more table rows not shown: GitHub limits a step summary to 1 MiB."
                   " The JSON and JUnit reports have every check._\n")
 
 
-def write_sections(out: TextIO, head: str, sections: Sequence[tuple[str, Sequence[str]]], budget: int,
+def _write_sections(out: TextIO, head: str, sections: Sequence[tuple[str, Sequence[str]]], budget: int,
                    measure: Callable[[str], int]) -> int:
     """Write ``head`` and each (section head, rows) while they fit in ``budget`` as counted by
     ``measure``; rows are dropped whole. Returns how many rows were dropped (nothing is written,
