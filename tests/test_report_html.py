@@ -22,7 +22,7 @@ from report_fixture import HOSTILE_ADVICE, records
 
 from edgegate.cli import main
 from edgegate.report import html as html_report
-from edgegate.report.charts import Box, Roof, charts_of, layer_chart, place_labels
+from edgegate.report.charts import MOST_LABELS, Box, Roof, charts_of, layer_chart, place_labels
 from edgegate.report.facts import short_names
 
 
@@ -107,6 +107,23 @@ def test_placed_labels_never_overlap_each_other_or_a_point(points):
         if spot is not None:
             assert not any(spot.box.overlaps(Box(x - r, y - r, x + r, y + r))
                            for number, (x, y, r) in enumerate(dots) if number != index)
+
+
+def test_labels_past_the_most_a_chart_holds_are_left_out():
+    # 100 points spread out: only the first MOST_LABELS (60) get a label
+    points = [(10.0 + 30 * (i % 10), 10.0 + 30 * (i // 10), 2.0) for i in range(100)]
+    placed = place_labels(points, ["x"] * 100, Box(0, 0, 400, 400), 6.6, 13)
+    assert all(spot is None for spot in placed[MOST_LABELS:]) and MOST_LABELS == 60
+    assert sum(spot is not None for spot in placed[:MOST_LABELS]) > 50
+
+
+def test_at_most_fifty_layer_charts():
+    document = records()
+    kws = document["models"][0]
+    document["models"] = [{**kws, "model": f"models/m{i:03d}.onnx"} for i in range(55)]
+    page = _page(document)
+    assert page.count("<details><summary>Layers of models/m") == html_report.LAYER_CHARTS == 50
+    assert "Layer charts for the first 50 models (failing first); 5 more in the JSON report's layers." in page
 
 
 POLICY = """\

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from edgegate.report.facts import Record, label, short_names
+from edgegate.report.facts import Record, label, printable, short_names
 
 PRECISION_ORDER = ("fp32", "fp16", "int8")
 COLORS = {"fp32": "#1f77b4", "fp16": "#2ca02c", "int8": "#ff7f0e"}
@@ -85,8 +85,9 @@ def layer_dots(model: Record) -> list[Dot]:
     target = model["target"]
     if target is None:
         return []
-    return [Dot(layer["layer"], layer["flops"] / layer["dram_bytes"], layer["flops"] / layer["seconds"],
-                target["precision"], share=layer["share"], bound=layer["bound"])
+    return [Dot(printable(layer["layer"]), layer["flops"] / layer["dram_bytes"],
+                layer["flops"] / layer["seconds"], target["precision"], share=layer["share"],
+                bound=layer["bound"])
             for layer in model.get("layers", ())
             if layer["flops"] > 0 and layer["dram_bytes"] > 0 and layer["seconds"] > 0]
 
@@ -117,8 +118,8 @@ def layer_chart(model: Record) -> Chart | None:
     dots = layer_dots(model)
     if not dots:
         return None
-    return Chart(f"Layers of {label(model)} on {model['target']['name']}", (roof_of(model["target"]),),
-                 tuple(dots))
+    title = printable(f"Layers of {label(model)} on {model['target']['name']}")
+    return Chart(title, (roof_of(model["target"]),), tuple(dots))
 
 
 def model_labels(models: Sequence[Record]) -> dict[tuple[str, str], str]:
@@ -133,8 +134,8 @@ def model_labels(models: Sequence[Record]) -> dict[tuple[str, str], str]:
 
 
 def _with_budget(name: str, budget: str, shared: bool) -> str:
-    """``name``, or ``name [budget]`` when the model is under several budgets."""
-    return f"{name} [{budget}]" if shared else name
+    """``name``, or ``name [budget]`` when the model is under several budgets; on one line."""
+    return printable(f"{name} [{budget}]" if shared else name)
 
 
 def sort_roofs(roofs: set[Roof] | Sequence[Roof]) -> tuple[Roof, ...]:
@@ -185,6 +186,10 @@ class Placed:
     box: Box
 
 
+MOST_LABELS = 60
+"""Points labelled on one chart at most (the first ones given); a chart of thousands of models
+stays readable, and placing labels stays quick."""
+
 _OFFSETS = ((1, -1, "start"), (1, 1, "start"), (-1, -1, "end"), (-1, 1, "end"), (0, -1, "middle"),
             (0, 1, "middle"))
 
@@ -193,13 +198,19 @@ def place_labels(points: Sequence[tuple[float, float, float]], labels: Sequence[
                  char_width: float, line_height: float, blocked: Sequence[Box] = ()) -> list[Placed | None]:
     """A position for each label next to its point (x, y, marker radius) in drawing units, such
     that no two labels overlap, no label covers a point's marker or a ``blocked`` box (another
-    text), and every label stays in ``area``; None for a label that fits nowhere near its point.
-    Earlier labels are placed first."""
+    text), and every label stays in ``area``; None for a label that fits nowhere near its point,
+    and for every label past the first :data:`MOST_LABELS`. Earlier labels are placed first."""
     markers = [Box(x - r, y - r, x + r, y + r) for x, y, r in points]
     taken: list[Box] = list(blocked)
     found: list[Placed | None] = []
     for index, ((x, y, radius), text) in enumerate(zip(points, labels)):
+        if index >= MOST_LABELS:
+            found.append(None)
+            continue
         width = len(text) * char_width
+        reach = Box(x - width - radius - 40, y - radius - 40 - line_height, x + width + radius + 40,
+                    y + radius + 40 + line_height)
+        others = [m for number, m in enumerate(markers) if number != index and m.overlaps(reach)]
         chosen = None
         for distance in (radius + 3, radius + 10, radius + 22):
             for dx, dy, anchor in _OFFSETS:
@@ -207,7 +218,6 @@ def place_labels(points: Sequence[tuple[float, float, float]], labels: Sequence[
                 ay = y + dy * distance + (line_height * 0.8 if dy > 0 else 0)
                 left = {"start": ax, "end": ax - width, "middle": ax - width / 2}[anchor]
                 box = Box(left, ay - line_height * 0.8, left + width, ay + line_height * 0.2)
-                others = [m for number, m in enumerate(markers) if number != index]
                 if box.inside(area) and not any(box.overlaps(b) for b in taken + others):
                     chosen = Placed(ax, ay, anchor, box)
                     break

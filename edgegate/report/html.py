@@ -152,6 +152,8 @@ def _models(records: Record) -> str:
 
 
 _ICON = {"FAIL": "✗", "warn": "⚠", "pass": "✓"}
+LAYER_CHARTS = 50
+"""Models whose layers get their own chart (failing first): the page stays a few megabytes."""
 
 
 def _metric(finding: Record | None, strict: bool) -> str:
@@ -233,11 +235,13 @@ def _rooflines(records: Record) -> str:
              " second the roofline latency gives. Below a roof's slope (left of its ridge point) a model is"
              " bandwidth-bound. Layers: disc area = share of the model's time; red = memory-bound.</p>"]
     parts += [roofline_svg(chart) for chart in charts]
-    for model in ordered(records):
-        chart = layer_chart(model)
-        if chart is not None:
-            parts.append(f"<details><summary>Layers of {_code(label(model))}</summary>\n{roofline_svg(chart)}"
-                         "\n</details>")
+    layered = [chart for chart in map(layer_chart, ordered(records)) if chart is not None]
+    for chart in layered[:LAYER_CHARTS]:
+        parts.append(f"<details><summary>{escape(printable(chart.title))}</summary>\n{roofline_svg(chart)}"
+                     "\n</details>")
+    if len(layered) > LAYER_CHARTS:
+        parts.append(f'<p class="note">Layer charts for the first {LAYER_CHARTS} models (failing first);'
+                     f" {len(layered) - LAYER_CHARTS} more in the JSON report's layers.</p>")
     return "\n".join(parts) + "\n"
 
 

@@ -12,7 +12,17 @@ from __future__ import annotations
 import math
 from html import escape
 
-from edgegate.report.charts import COLORS, Box, Chart, Dot, Roof, axis_range, decades, place_labels
+from edgegate.report.charts import (
+    COLORS,
+    MOST_LABELS,
+    Box,
+    Chart,
+    Dot,
+    Roof,
+    axis_range,
+    decades,
+    place_labels,
+)
 from edgegate.units import format_quantity
 
 WIDTH, HEIGHT = 760, 460
@@ -69,8 +79,9 @@ def roofline_svg(chart: Chart) -> str:
                      f'{escape(dot.label)}</text>')
     parts.append("</svg>")
     if unlabelled:
-        parts.append('<p class="note">Not labelled (no room beside the point):'
-                     f' {escape(", ".join(unlabelled))}</p>')
+        more = f" and {len(unlabelled) - 10} more" if len(unlabelled) > 10 else ""
+        parts.append('<p class="note">Not labelled (no room beside the point, or past the first'
+                     f' {MOST_LABELS}): {escape(", ".join(unlabelled[:10]))}{more}</p>')
     return "\n".join(parts)
 
 
