@@ -59,7 +59,8 @@ def _model_result(record: Mapping[str, Any], document_code: int) -> ModelResult:
         coverage=dict(record.get("coverage", {})),
         contributors={metric: tuple(Contributor(**item) for item in items)
                       for metric, items in record.get("contributors", {}).items()},
-        layers=tuple(LayerTime(**{**item, "op_types": tuple(item["op_types"])})
+        layers=tuple(LayerTime(item["layer"], tuple(item["op_types"]), item["flops"], item["dram_bytes"],
+                               item["seconds"], item["share"], item["bound"])
                      for item in record.get("layers", ())),
         error=error,
         exit_code=int(code) if error is not None else 0,
