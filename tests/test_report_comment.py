@@ -123,3 +123,18 @@ def test_a_check_over_four_hundred_failing_models_writes_a_comment_within_the_li
     shown = sum(line.startswith("| ❌ |") for line in body.splitlines())
     assert body.startswith(comment.MARKER + "\n### ❌ edgegate: 420 checks failed\n")
     assert 0 < shown < 420 and f"_{420 - shown} more model checks not shown" in body
+
+
+def _one(passed: bool, severity: str = "error") -> dict:
+    finding = Finding("limits", severity, passed, "m.onnx", "flops", budget="b", metric="flops",
+                      value=150 if not passed else 50, limit=100, bound="max", unit="FLOP")
+    return RunResult("p.yaml", (ModelResult("m.onnx", "b", (finding,)),)).as_records()
+
+
+@pytest.mark.parametrize(("document", "heading"), [
+    (_one(True), "### ✅ edgegate: 1 model check passed"),
+    (_one(False, "warning"), "### ✅ edgegate: passed with 1 warning"),
+    (_one(False), "### ❌ edgegate: 1 check failed"),
+])
+def test_the_heading_states_the_verdict(document, heading):
+    assert _body(document).splitlines()[1] == heading

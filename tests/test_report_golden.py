@@ -30,7 +30,7 @@ def test_reporter_matches_its_golden(name, golden):
     golden(GOLDEN_NAMES[name], out.getvalue())
 
 
-def test_the_comment_golden_links_no_run_outside_github(golden, monkeypatch):
+def test_the_comment_golden_is_the_same_under_github_actions(golden, monkeypatch):
     # the comment's truncation note links this run's job summary only under GitHub Actions; the
     # golden fixture fits, so no note: the golden is the same either way
     for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):

@@ -115,7 +115,8 @@ def _headline(records: Record) -> str:
     if warned:
         parts.append(f"{warned} warning{'s' if warned > 1 else ''}")
     icon = "✅" if records["passed"] else "❌"
-    verdict = ", ".join(parts) if parts else f"all {counts['checked']} model checks passed"
+    checked = counts["checked"]
+    verdict = ", ".join(parts) if parts else f"{checked} model check{'s' if checked != 1 else ''} passed"
     if records["passed"] and parts:
         verdict = "passed with " + verdict
     if records["no_fail"] and not records["passed"]:
