@@ -215,7 +215,7 @@ def _assert_blocks_big_model(status, stdout, outputs, summary, workspace, runner
             "flops 451 kFLOP exceeds max 200 kFLOP (excess 125.3%25)\n") in stdout
     assert "legacy" not in stdout and "legacy" not in summary
     assert summary.startswith("### edgegate: FAILED\n")
-    assert "| ❌ | `models/big.onnx` | `all` | ❌ 451 kFLOP<br>max 200 kFLOP, excess 125.3% |" in summary
+    assert "| ❌ | `models/big.onnx` | `all` | ❌ 451 kFLOP > 200 kFLOP<br>excess 125.3% |" in summary
     suites = JUnitXml.fromfile(str(workspace / "edgegate-junit.xml"))
     assert [(s.name, s.failures) for s in suites] == [("models/big.onnx [budget all]", 1),
                                                       ("models/ok.onnx [budget all]", 0)]

@@ -64,8 +64,8 @@ def test_a_passing_model_shows_its_values_and_headroom():
     # kws: flops 38912 of max 5 MFLOP, headroom (5e6 - 38912) / 5e6 = 99.2%; peak 9216 of 16384:
     # (16384 - 9216) / 16384 = 43.75%
     row = next(line for line in _summary(records()).splitlines() if "`models/kws.onnx`" in line)
-    assert row == ("| ✅ | `models/kws.onnx` | `edge` | ✅ 38.9 kFLOP<br>max 5 MFLOP, headroom 99.2% |  |"
-                   " ✅ 9 KiB<br>max 16 KiB, headroom 43.8% | ✅ 1 passed |")
+    assert row == ("| ✅ | `models/kws.onnx` | `edge` | ✅ 38.9 kFLOP ≤ 5 MFLOP<br>headroom 99.2% |  |"
+                   " ✅ 9 KiB ≤ 16 KiB<br>headroom 43.8% | ✅ 1 passed |")
 
 
 def test_warnings_are_listed_as_warnings():

@@ -151,17 +151,20 @@ def _model_rows(records: Record) -> Iterator[str]:
         mark = "✅" if model["passed"] else "❌"
         if model["passed"] and any(True for _ in failing(model)):
             mark = "⚠️"
-        cells = [metric_cell(worst_limit(model, name, strict), strict) for name in metrics]
+        cells = [_metric_cell(worst_limit(model, name, strict), strict) for name in metrics]
         yield (f"| {mark} | {code(model['model'])} | {code(model['budget'])} |"
                + "".join(f" {text} |" for text in cells) + f" {_others(model, strict)} |\n")
 
 
-def metric_cell(finding: Record | None, strict: bool) -> str:
-    """``✅ 38.9 kFLOP<br>max 5 MFLOP, headroom 99.2%``; '' without a limit."""
+def _metric_cell(finding: Record | None, strict: bool) -> str:
+    """``✅ 38.9 kFLOP ≤ 5 MFLOP<br>headroom 99.2%`` (``>`` and the excess for a max it breaks,
+    ``≥``/``<`` for a min); '' without a limit."""
     if finding is None:
         return ""
-    limit = f"{finding['bound']} {quantity(finding, 'limit')}"
-    return f"{_ICONS[status(finding, strict)]} {quantity(finding, 'value')}<br>{limit}, {room(finding)}"
+    relation = {("max", True): "≤", ("max", False): ">", ("min", True): "≥", ("min", False): "<"}
+    sign = relation.get((finding["bound"], finding["passed"]), finding["bound"] or "")
+    return (f"{_ICONS[status(finding, strict)]} {quantity(finding, 'value')} {sign} {quantity(finding, 'limit')}"
+            f"<br>{room(finding)}")
 
 
 def _others(model: Record, strict: bool) -> str:
