@@ -163,8 +163,8 @@ def _metric_cell(finding: Record | None, strict: bool) -> str:
         return ""
     relation = {("max", True): "≤", ("max", False): ">", ("min", True): "≥", ("min", False): "<"}
     sign = relation.get((finding["bound"], finding["passed"]), finding["bound"] or "")
-    return (f"{_ICONS[status(finding, strict)]} {quantity(finding, 'value')} {sign} {quantity(finding, 'limit')}"
-            f"<br>{room(finding)}")
+    icon = _ICONS[status(finding, strict)]
+    return f"{icon} {quantity(finding, 'value')} {sign} {quantity(finding, 'limit')}<br>{room(finding)}"
 
 
 def _others(model: Record, strict: bool) -> str:
