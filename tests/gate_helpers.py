@@ -120,3 +120,16 @@ def subject(budget, estimate: Estimate | None = None, model_facts=None, metrics=
                                sizes, peak=200)
     values = dict(estimate.metrics()) if metrics is None else metrics
     return Subject("m.onnx", budget, estimate, model_facts or facts(), values, target, report)
+
+
+def untimed(document: dict) -> dict:
+    """A check's JSON document without the per-model ``seconds`` (wall time varies run to run),
+    for comparing two runs' documents whole."""
+    return {**document, "models": [{k: v for k, v in m.items() if k != "seconds"} for m in document["models"]]}
+
+
+def untimed_junit(xml: str) -> str:
+    """JUnit XML without its ``time`` attributes (wall time varies run to run)."""
+    import re
+
+    return re.sub(r' time="[^"]*"', "", xml)

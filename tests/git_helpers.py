@@ -40,7 +40,8 @@ def commit(repo: Path, message: str) -> str:
 ROOT = Path(__file__).resolve().parent.parent
 """This edgegate checkout."""
 
-SOURCE = ("pyproject.toml", "README.md", "action.yml", ".pre-commit-hooks.yaml", "edgegate", "policies")
+SOURCE = ("pyproject.toml", "README.md", "action.yml", "action-constraints.txt", ".pre-commit-hooks.yaml",
+          "edgegate", "policies")
 """What installing edgegate (a hook repo, the action's checkout) needs from the checkout."""
 
 

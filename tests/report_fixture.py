@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgegate.rules.findings import Contributor, Finding, ModelResult, RunResult
+from edgegate.rules.findings import Contributor, Finding, LayerTime, ModelResult, RunResult
 
 HOSTILE = "models/we,ird: 100%\n::error::pwned.onnx"
 """A model path a pull request could add: comma, colon, percent sign, newline, a workflow command."""
@@ -29,7 +29,10 @@ def _finding(model: str, rule: str, passed: bool, message: str, **fields: Any) -
 
 
 def _kws() -> ModelResult:
-    """Passes. flops 38912 <= 5 MFLOP: headroom (5e6 - 38912) / 5e6 = 99.2%; ratchet 38912 x 1.1
+    """Passes, on target mcu (1 GFLOP/s, 500 MB/s). Its two heaviest layers on the roofline: conv1
+    36864 FLOPs, 24576 B takes max(36.864 us, 49.152 us) = 49.152 us (memory-bound); fc 2048
+    FLOPs, 3072 B takes max(2.048 us, 6.144 us) = 6.144 us; shares of 55.296 us, the latency; FLOPs
+    36864 + 2048 = 38912 and DRAM bytes 24576 + 3072 = 27648 in all. flops 38912 <= 5 MFLOP: headroom (5e6 - 38912) / 5e6 = 99.2%; ratchet 38912 x 1.1
     = 42803 -> 43 kFLOP. peak 9216 B <= 16 KiB (16384): headroom (16384 - 9216) / 16384 = 43.75%."""
     model = "models/kws.onnx"
     return ModelResult(
@@ -41,13 +44,17 @@ def _kws() -> ModelResult:
                      metric="peak_activation_bytes", value=9216, limit=16384, bound="max", unit="B"),
             _finding(model, "ops", True, "all 2 op types allowed"),
         ),
-        metrics={"flops": 38912, "peak_activation_bytes": 9216, "latency_ms": 0.25},
+        metrics={"flops": 38912, "peak_activation_bytes": 9216, "dram_bytes": 27648,
+                 "dram_bytes_onchip": 27648, "latency_ms": 0.055296},
         settings={**SETTINGS, "target": "mcu", "fps": 30},
         target={"name": "mcu", "description": "a microcontroller", "source": "datasheet",
                 "precision": "fp32", "peak_flops": 1e9, "dram_bandwidth": 5e8, "ridge_point": 2.0,
-                "bound": "memory", "onchip_bytes": 524288, "weights_resident": True, "fits_onchip": True},
+                "bound": "bandwidth", "onchip_bytes": 524288, "weights_resident": True, "fits_onchip": True},
         coverage={"nodes": 2, "known_nodes": 2, "custom_nodes": 0, "unestimated_nodes": 0,
                   "node_share": 1.0, "flop_share": 1.0},
+        layers=(LayerTime("conv1", ("Conv", "Relu"), 36864, 24576, 49.152e-6, 49.152 / 55.296, "bandwidth"),
+                LayerTime("fc", ("Gemm",), 2048, 3072, 6.144e-6, 6.144 / 55.296, "bandwidth")),
+        seconds=0.012,
     )
 
 
@@ -71,13 +78,15 @@ def _hostile() -> ModelResult:
                   "node_share": 1.0, "flop_share": 1.0},
         contributors={"flops": (Contributor(HOSTILE_LAYER, 9469952, 9469952 / 11567104, "FLOP"),
                                 Contributor("conv2", 2097152, 2097152 / 11567104, "FLOP"))},
+        seconds=0.03,
     )
 
 
 def _broken() -> ModelResult:
     """Could not be read (exit code 3)."""
     return ModelResult("models/broken.onnx", "edge", settings=SETTINGS, exit_code=3,
-                       error="models/broken.onnx: a Git LFS pointer, not the model (run git lfs pull)")
+                       error="models/broken.onnx: a Git LFS pointer, not the model (run git lfs pull)",
+                       seconds=0.002)
 
 
 def run_result(strict: bool = False, no_fail: bool = False) -> RunResult:

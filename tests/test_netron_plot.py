@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import sys
 
 import numpy as np
@@ -15,7 +16,7 @@ from onnx import TensorProto, helper, numpy_helper
 from edgegate.cli import main
 from edgegate.regression.history import append_history
 from edgegate.report.netron import sidecar_path
-from edgegate.report.plot import INSTALL_HINT
+from edgegate.report.plot import INSTALL_HINT, wants_log
 from edgegate.rules.findings import ModelResult, RunResult
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
@@ -81,11 +82,52 @@ def test_plot_flops_and_roofline_write_svg_and_png(tmp_path):
     big = save(conv_relu(3, 16, 16), tmp_path / "big.onnx")
     assert main(["plot", "flops", str(small), str(big), "--out", str(tmp_path / "f.svg")]) == 0
     svg = (tmp_path / "f.svg").read_text()
-    assert svg.startswith("<?xml") and "small.onnx" in svg and "big.onnx" in svg
+    assert svg.startswith("<?xml") and "small" in svg and "big" in svg and str(tmp_path) not in svg
     assert main(["plot", "roofline", str(small), str(big), "--target", "raspberry-pi-5",
                  "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["plot", "roofline", str(small), "--out", str(tmp_path / "r.svg")]) == 2
+
+
+def test_the_roofline_chart_places_each_model_by_hand(tmp_path):
+    # on raspberry-pi-5 (fp32 154 GFLOP/s, 17.1 GB/s): one fused conv layer reads its input and
+    # weights from DRAM and writes its output there (graph input and output), so its DRAM bytes
+    # are the estimate's; latency max(FLOPs / peak, bytes / bandwidth)
+    from edgegate.estimator.estimate import estimate
+    from edgegate.report.plot import roofline_chart
+    from edgegate.target.load import load_shipped_target
+
+    target = load_shipped_target("raspberry-pi-5")
+    found = estimate(save(conv_relu(3, 4, 8), tmp_path / "models" / "m.onnx"))
+    chart = roofline_chart([found], target)
+    assert [r.precision for r in chart.roofs] == ["fp32", "fp16", "int8"]
+    (dot,) = chart.dots
+    seconds = max(found.flops / target.peak["fp32"], found.dram_bytes / target.dram_bandwidth)
+    assert dot.label == "m" and dot.intensity == found.flops / found.dram_bytes
+    assert math.isclose(dot.rate, found.flops / seconds)
+    assert math.isclose(dot.rate, chart.roofs[0].attainable(dot.intensity))  # one layer: on the roof
+
+
+def test_bar_charts_go_log_when_values_span_more_than_twenty_times():
+    assert wants_log([4.97e6, 14.8e6, 497e6]) and not wants_log([5e6, 90e6])
+
+
+@needs_matplotlib
+def test_plot_roofline_layers_and_traffic_from_a_directory(tmp_path, capsys):
+    small = save(conv_relu(3, 4, 8), tmp_path / "zoo" / "small.onnx")
+    save(conv_relu(3, 16, 16), tmp_path / "zoo" / "nested" / "big.onnx")
+    assert main(["plot", "traffic", str(tmp_path / "zoo"), "--out", str(tmp_path / "t.svg")]) == 0
+    svg = (tmp_path / "t.svg").read_text()
+    # matplotlib writes each text as a comment beside its glyphs: the labels are the short names
+    assert "<!-- small -->" in svg and "<!-- big -->" in svg and str(tmp_path) not in svg
+    assert main(["plot", "roofline", str(tmp_path / "zoo"), "--target", "raspberry-pi-5", "--layers", str(small),
+                 "--out", str(tmp_path / "l.png")]) == 0
+    assert (tmp_path / "l.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plot", "roofline", str(small), "--target", "raspberry-pi-5", "--layers", "other.onnx",
+                 "--out", str(tmp_path / "x.png")]) == 2
+    assert "--layers: 'other.onnx' is not one of the models to plot" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["plot", "flops", str(tmp_path / "empty"), "--out", str(tmp_path / "f.png")]) == 2
 
 
 @needs_matplotlib

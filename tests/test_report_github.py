@@ -12,6 +12,7 @@ import pytest
 from report_fixture import HOSTILE, HOSTILE_ADVICE, records
 
 from edgegate.report import github
+from edgegate.report.facts import printable
 from edgegate.rules.findings import Finding, ModelResult, RunResult
 
 # The runner's commands (actions/runner ActionCommandManager): any of these, reached by
@@ -103,7 +104,9 @@ def test_the_runner_acts_only_on_edgegates_own_commands():
         ("group", None), ("endgroup", None),  # models/broken.onnx
         ("error", HOSTILE), ("error", "models/broken.onnx"), ("warning", HOSTILE),
     ]
-    assert acted[2].data == f"{HOSTILE} [budget edge]: FAILED"  # the group title, unescaped intact
+    # the group title on one line: the newline in the path shown as \n (the runner would print a
+    # raw one as a real line break inside the log line)
+    assert acted[2].data == f"{printable(HOSTILE)} [budget edge]: FAILED" and "\n" not in acted[2].data
     errors = acted[6].data.split("\n")
     assert errors == [f"flops 11.6 MFLOP exceeds max 5 MFLOP (excess 131.3%): {HOSTILE_ADVICE}",
                       "op Sin is forbidden (1 node, first '\\n::error file=x.py::injected')"]
@@ -172,3 +175,35 @@ def test_one_annotation_lists_at_most_twenty_checks():
     # 19 checks shown, then "... and 11 more": 19 + 11 = 30
     assert note.lines[:19] == [f"op {i} forbidden" for i in range(19)]
     assert note.lines[19:] == ["... and 11 more (see the job summary)"]
+
+
+@pytest.mark.parametrize(("line", "shown"), [
+    ("edgegate: error: models/##[error]x.onnx: no such file", "edgegate: error: models/#\u200b#[error]x.onnx: no such file"),
+    ("  ::warning::x", "\u200b  ::warning::x"),
+    ("edgegate: nothing to check", "edgegate: nothing to check"),
+])
+def test_inert_lines_are_no_command(line, shown):
+    assert github.inert(line) == shown
+    assert run_on_runner(line) != [] or line == shown  # the raw line was a command (or harmless)
+    assert run_on_runner(github.inert(line)) == []
+
+
+def test_inert_stream_forwards_whole_lines_made_inert():
+    target = io.StringIO()
+    stream = github.InertStream(target)
+    stream.write("edgegate: error: a##[")
+    assert target.getvalue() == ""  # a partial line waits for its end
+    stream.write("group]b\n::error::c")
+    stream.flush()
+    assert target.getvalue() == "edgegate: error: a#\u200b#[group]b\n\u200b::error::c"
+    assert run_on_runner(target.getvalue()) == []
+
+
+def test_annotation_message_and_title_are_cut_to_githubs_limits():
+    long = "x" * 5000
+    run = RunResult("p.yaml", (ModelResult("m.onnx", "b" * 300, (Finding("ops", "error", False, "m.onnx", long),)),))
+    out = io.StringIO()
+    github.write(run.as_records(), out)
+    (note,) = [c for c in run_on_runner(out.getvalue()) if c.name == "error"]
+    assert len(note.data) == github.MESSAGE_CHARS and note.data.endswith("...")
+    assert len(note.properties["title"]) == github.TITLE_CHARS

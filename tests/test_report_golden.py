@@ -14,13 +14,13 @@ from report_fixture import records
 
 from edgegate.report.registry import REPORTERS
 
-GOLDEN_NAMES = {"github": "github.txt", "json": "records.json", "junit": "junit.xml",
+GOLDEN_NAMES = {"comment": "comment.md", "github": "github.txt", "html": "report.html", "json": "records.json", "junit": "junit.xml",
                 "markdown": "summary.md", "sarif": "report.sarif", "text": "report.txt"}
 
 
 def test_every_reporter_has_a_golden():
     assert sorted(GOLDEN_NAMES) == sorted(REPORTERS) == [
-        "github", "json", "junit", "markdown", "sarif", "text"]
+        "comment", "github", "html", "json", "junit", "markdown", "sarif", "text"]
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_NAMES))
@@ -28,6 +28,16 @@ def test_reporter_matches_its_golden(name, golden):
     out = io.StringIO()
     REPORTERS[name].write(records(), out)
     golden(GOLDEN_NAMES[name], out.getvalue())
+
+
+def test_the_comment_golden_is_the_same_under_github_actions(golden, monkeypatch):
+    # the comment's truncation note links this run's job summary only under GitHub Actions; the
+    # golden fixture fits, so no note: the golden is the same either way
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):
+        monkeypatch.setenv(name, "x")
+    out = io.StringIO()
+    REPORTERS["comment"].write(records(), out)
+    golden("comment.md", out.getvalue())
 
 
 def test_strict_golden_turns_the_warning_into_a_gate_failure(golden):

@@ -104,3 +104,28 @@ def test_fingerprint_is_a_digest_of_model_budget_rule_bound_node():
 def test_strict_makes_the_warning_an_error(strict):
     levels = [r["level"] for r in _log(records(strict))["runs"][0]["results"]]
     assert levels == ["error", "error" if strict else "warning", "error", "error"]
+
+
+def test_every_result_has_a_region_at_line_one_and_keeps_our_fingerprint():
+    # GitHub's SARIF page lists region.startLine as required: a model file's finding is at line 1;
+    # with our own fingerprint present, the upload action hashes no line of the binary file
+    for result in _log(records())["runs"][0]["results"]:
+        (location,) = result["locations"]
+        assert location["physicalLocation"]["region"] == {"startLine": 1}
+        assert set(result["partialFingerprints"]) == {"edgegate/v1", "primaryLocationLineHash"}
+
+
+def test_the_tool_names_its_information_uri():
+    driver = _log(records())["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == sarif.INFORMATION_URI == "https://edgegate.dev"
+
+
+def test_rule_help_is_markdown_without_restructuredtext():
+    rules = {rule["id"]: rule for rule in _log(records())["runs"][0]["tool"]["driver"]["rules"]}
+    ops = rules["ops"]["help"]
+    assert ".. code-block::" not in ops["markdown"] and not re.search(r"``[^`\n]+``", ops["markdown"])
+    assert "```yaml\nops:\n  forbid: [LSTM, com.microsoft.FusedConv]\n" in ops["markdown"]
+    assert "written `domain.OpType`" in ops["markdown"]
+    assert ".. code-block::" not in ops["text"] and "written domain.OpType" in ops["text"]
+    for rule in rules.values():
+        assert ".. " not in rule["help"]["markdown"] and rule["help"]["markdown"].strip()

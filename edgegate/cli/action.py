@@ -2,45 +2,88 @@
 
 Reads the action's inputs from ``INPUT_*`` variables (action.yml passes them through ``env:``,
 never into a shell line) and the event from ``$GITHUB_EVENT_PATH``; runs ``edgegate check`` with
-the github format (annotations, and the job summary in ``$GITHUB_STEP_SUMMARY``), a JUnit file
-and the JSON records; then writes the step outputs to ``$GITHUB_OUTPUT``. ``models: changed``
+the github format (annotations, and the job summary in ``$GITHUB_STEP_SUMMARY``), a JUnit file,
+the JSON records and a pull-request comment body (an HTML report too when asked); then writes
+the step outputs to ``$GITHUB_OUTPUT``. Standard error passes through
+:class:`~edgegate.report.github.InertStream`, so no model path on it can become a workflow
+command. ``models: changed``
 checks the models changed since the pull request's base (``pull_request.base.sha``; a push's
 ``before``; ``merge_group.base_sha``), fetching that commit into a shallow checkout; an event
 without a base checks all models. The exit code is ``edgegate check``'s, so violations fail the
 step.
+
+``python -m edgegate.cli.action cache-key`` (run with the action's checkout on ``PYTHONPATH``,
+before edgegate is installed) writes the key of the action's pip cache: the runner's OS, the
+Python version, edgegate's version and a digest of the constraints file the install uses.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from edgegate.cli import main as edgegate_main
 from edgegate.errors import ExitCode
 from edgegate.report.facts import fails
+from edgegate.report.github import InertStream
+from edgegate.version import __version__
+
+CONSTRAINTS = "action-constraints.txt"
+"""The pinned versions the action installs edgegate with (at the action's root)."""
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(argv: Sequence[str] = (), environ: Mapping[str, str] = os.environ) -> int:
+    """``cache-key``: write the pip cache key; otherwise run the check the inputs ask for, with
+    standard error made inert, write the step outputs, and return the exit code."""
+    if list(argv) == ["cache-key"]:
+        return cache_key(environ, sys.stdout)
+    stderr = sys.stderr
+    sys.stderr = InertStream(stderr)  # type: ignore[assignment]
+    try:
+        return check(environ)
+    finally:
+        sys.stderr.flush()
+        sys.stderr = stderr
+
+
+def cache_key(environ: Mapping[str, str], out: TextIO) -> int:
+    """Write ``key=`` (OS, Python, edgegate version, constraints digest) and ``pip-cache=`` (the
+    pip cache directory under the runner's temp) as step outputs to ``out``."""
+    action = Path(environ.get("GITHUB_ACTION_PATH") or Path(__file__).resolve().parents[2])
+    digest = hashlib.sha256((action / CONSTRAINTS).read_bytes()).hexdigest()[:16]
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    out.write(f"key=edgegate-pip-{environ.get('RUNNER_OS', 'unknown')}-py{python}-{__version__}-{digest}\n")
+    out.write(f"pip-cache={Path(environ.get('RUNNER_TEMP') or '.') / 'edgegate-pip-cache'}\n")
+    return 0
+
+
+def check(environ: Mapping[str, str]) -> int:
     """Run the check the inputs ask for, write the step outputs, return the exit code."""
     temp = Path(environ.get("RUNNER_TEMP") or ".")
     reports = {"junit-xml": _input(environ, "junit-xml") or "edgegate-junit.xml",
                "json": _input(environ, "json") or str(temp / "edgegate-report.json"),
-               "sarif": _input(environ, "sarif")}
+               "sarif": _input(environ, "sarif"),
+               "comment": _input(environ, "comment") or str(temp / "edgegate-comment.md"),
+               "html": _input(environ, "html")}
     models = _input(environ, "models") or "changed"
     if models not in ("changed", "all"):
         print(f"edgegate: error: input models: expected 'changed' or 'all', got '{models}'", file=sys.stderr)
         return int(ExitCode.USAGE)
-    Path(reports["json"]).unlink(missing_ok=True)  # a stale report must not stand in for this run
-    argv = ["check", "--format=github", f"--junit-xml={reports['junit-xml']}", f"--json={reports['json']}"]
-    argv += [f"--{name}={_input(environ, name)}" for name in ("sarif", "policy") if _input(environ, name)]
+    for stale in (reports["json"], reports["comment"]):
+        Path(stale).unlink(missing_ok=True)  # a stale report must not stand in for this run
+    argv = ["check", "--format=github", f"--junit-xml={reports['junit-xml']}", f"--json={reports['json']}",
+            f"--pr-comment={reports['comment']}"]
+    argv += [f"--{name}={_input(environ, name)}" for name in ("sarif", "html", "policy")
+             if _input(environ, name)]
     argv += [flag for name, flag in (("strict", "--strict"), ("report-only", "--no-fail"))
              if _input(environ, name).lower() == "true"]
     base = _base(environ) if models == "changed" else None
@@ -90,6 +133,8 @@ def _write_outputs(path: str | None, code: int, reports: Mapping[str, str | None
     if not path:
         return
     outputs: dict[str, Any] = {"exit-code": code, **{name: value or "" for name, value in reports.items()}}
+    if not Path(reports["comment"] or "").is_file():
+        outputs["comment"] = ""  # the check stopped before writing it (a usage or policy error)
     if Path(reports["json"] or "").is_file():
         records = json.loads(Path(reports["json"] or "").read_text(encoding="utf-8"))
         strict = records["strict"]
@@ -103,4 +148,4 @@ def _write_outputs(path: str | None, code: int, reports: Mapping[str, str | None
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -31,7 +31,7 @@ from edgegate.cli.runopts import (
 )
 from edgegate.policy.discover import find_policy, shown_path
 from edgegate.regression.history import append_history, current_commit, now
-from edgegate.report.outputs import add_report_arguments, plan, write_all
+from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
 from edgegate.scale.parallel import CheckSpec
 
 
@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load the policy, check the models, write the reports, return the exit code."""
     root = root_from_args(args.root)
-    outputs = plan(args.format, {"junit": args.junit_xml, "json": args.json, "sarif": args.sarif},
+    outputs = plan(args.format, report_files(args),
                    args.github_summary, os.environ)
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
     files: list[str] | None = list(args.files) or None

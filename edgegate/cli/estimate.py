@@ -36,7 +36,7 @@ def _text(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namesp
 
 
 def _json(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namespace, out: TextIO) -> None:
-    document = estimates_document(list(estimates))
+    document = estimates_document(list(estimates), errors=args.failures)
     for record, report in zip(document["models"], reports):
         if report is not None:
             record["metrics"].update(report.metrics())
@@ -91,13 +91,15 @@ def target_report(found: Estimate, target: Target) -> TargetReport:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Estimate each model; a model that fails is reported and the others still run."""
+    """Estimate each model; a model that fails is reported (on standard error, and in the JSON
+    document's ``errors``) and the others still run."""
     bindings = bindings_from_args(args)
     if args.sort == TARGET_SORT_KEY and not args.target:
         raise UsageError("--sort latency_ms needs --target")
     target = resolve_target(args.target) if args.target else None
     estimates: list[Estimate] = []
     reports: list[TargetReport | None] = []
+    args.failures = []  # (path, message, exit code) of each model that could not be estimated
     code = ExitCode.OK
     for path in args.models:
         try:
@@ -111,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         except EdgegateError as error:
             print(f"edgegate: error: {error}", file=sys.stderr)
             code = max(code, error.exit_code)
-    if estimates:
+            args.failures.append((path, str(error), int(error.exit_code)))
+    if estimates or args.format == "json":
         FORMATS[args.format](estimates, reports, args, sys.stdout)
     return int(code)

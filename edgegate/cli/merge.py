@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edgegate.regression.history import append_history, current_commit, now
-from edgegate.report.outputs import add_report_arguments, plan, write_all
+from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
 from edgegate.scale.merge import load_records, merge_results, run_result
 
 
@@ -39,12 +39,12 @@ def merge_deltas(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any] | Non
         return None
     models = sorted((model for section in sections for model in section["models"]),
                     key=lambda model: model["model"])
-    return {"ref": sections[0]["ref"], "models": models}
+    return {**{key: value for key, value in sections[0].items() if key != "models"}, "models": models}
 
 
 def run(args: argparse.Namespace) -> int:
     """Merge the results, write the reports, return the merged exit code."""
-    outputs = plan(args.format, {"junit": args.junit_xml, "json": args.json, "sarif": args.sarif},
+    outputs = plan(args.format, report_files(args),
                    args.github_summary, os.environ)
     if args.quiet:
         outputs = [output for output in outputs if output.path is not None]

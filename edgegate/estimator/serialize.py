@@ -6,6 +6,7 @@ integers stay exact (no units), intensities are floats in FLOP per byte.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from edgegate.estimator.result import ESTIMATE_SCHEMA_VERSION, Estimate, Layer
@@ -60,11 +61,18 @@ def estimate_record(estimate: Estimate, *, layers: bool = True) -> dict[str, Any
     return record
 
 
-def estimates_document(estimates: list[Estimate], *, layers: bool = True) -> dict[str, Any]:
-    """The top-level JSON document of ``edgegate estimate --format json``."""
-    return {
+def estimates_document(estimates: list[Estimate], *, layers: bool = True,
+                       errors: Sequence[tuple[str, str, int]] = ()) -> dict[str, Any]:
+    """The top-level JSON document of ``edgegate estimate --format json``; ``errors`` are the
+    (model, message, exit code) of models that could not be estimated, listed under ``errors``
+    (only when there are some, so a clean run's document is unchanged)."""
+    document: dict[str, Any] = {
         "schema": "edgegate.estimate",
         "schema_version": ESTIMATE_SCHEMA_VERSION,
         "edgegate_version": __version__,
         "models": [estimate_record(e, layers=layers) for e in estimates],
     }
+    if errors:
+        document["errors"] = [{"model": model, "error": message, "exit_code": code}
+                              for model, message, code in errors]
+    return document

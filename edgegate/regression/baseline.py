@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edgegate.errors import UsageError
 from edgegate.jsonfile import read_json
+from edgegate.regression.deltas import metric_deltas
+from edgegate.regression.refs import ModelDelta
 from edgegate.rules.findings import ModelResult, RunResult
 from edgegate.version import __version__
 
@@ -138,3 +140,21 @@ def load_baseline(path: str | Path) -> Baseline:
     except (KeyError, AttributeError, TypeError) as error:
         raise UsageError(f"not a baseline: malformed model entries ({error!r})", shown) from None
     return Baseline(shown, str(data.get("edgegate_version", "")), entries, data)
+
+
+def baseline_deltas(baseline: Baseline, results: Sequence[ModelResult]) -> list[ModelDelta]:
+    """The deltas of ``results`` against ``baseline``, for the reports' "changes" sections: a
+    model whose metrics differ from its entry (``modified``) or that has no entry (``added``);
+    a model that could not be checked, with its error. Unchanged models are left out."""
+    found = []
+    for result in results:
+        entry = baseline.entry(result.model, result.budget)
+        status = "added" if entry is None else "modified"
+        if result.error is not None:
+            found.append(ModelDelta(result.model, result.budget, status, None, (), f"now: {result.error}"))
+            continue
+        before = None if entry is None else entry.metrics
+        deltas = metric_deltas(before, result.metrics)
+        if any(delta.before != delta.after for delta in deltas):
+            found.append(ModelDelta(result.model, result.budget, status, None, deltas))
+    return found

@@ -1,9 +1,10 @@
 """Pull-request deltas in reports: what each changed model's numbers were at REF and are now.
 
-Reads the ``deltas`` section of a check's records (``edgegate check --changed-since REF``):
-the text report lists every metric per changed model; the markdown summary has one row per
-model with the headline metrics, ``before → after (change)``. A new model has no "before", a
-deleted one no "after".
+Reads the ``deltas`` section of a check's records (``edgegate check --changed-since REF``, or
+``--baseline PATH``): the text report lists every metric per changed model; the markdown
+summary has one row per model with the headline metrics, ``before → after (change)``; the
+pull-request comment and the HTML report look up one model's deltas. A new model has no
+"before", a deleted one no "after".
 """
 
 from __future__ import annotations
@@ -41,12 +42,25 @@ def _title(model: Record) -> str:
     return f"{model['model']} [budget {model['budget']}] ({_status(model)})"
 
 
+def since(section: Record) -> str:
+    """What the deltas compare with: ``REF`` or ``baseline PATH``."""
+    prefix = "baseline " if section.get("against") == "baseline" else ""
+    return f"{prefix}{section['ref']}"
+
+
+def by_model(records: Record) -> dict[tuple[str, str], dict[str, MetricDelta]]:
+    """Each changed (model, budget)'s deltas by metric name ({} without a deltas section)."""
+    section = records.get("deltas") or {"models": []}
+    return {(model["model"], model["budget"]): {d.metric: d for d in _deltas(model)}
+            for model in section["models"]}
+
+
 def text_lines(records: Record) -> list[str]:
     """The text report's ``changes since REF`` section (empty without deltas)."""
     section = records.get("deltas")
     if not section:
         return []
-    lines = [f"changes since {printable(section['ref'])}:"]
+    lines = [f"changes since {printable(since(section))}:"]
     if not section["models"]:
         lines.append("  no model changed")
     for model in section["models"]:
@@ -58,7 +72,7 @@ def text_lines(records: Record) -> list[str]:
     return lines
 
 
-def _cell(delta: MetricDelta | None, unit: str) -> str:
+def change_cell(delta: MetricDelta | None, unit: str) -> str:
     """``4.97 MFLOP → 5.20 MFLOP (+4.6%)``; one side only for a new or deleted model."""
     if delta is None:
         return ""
@@ -78,7 +92,7 @@ def markdown_head(records: Record, escape: Callable[[str], str]) -> str:
     columns = _columns(records)
     titles = " | ".join(_TITLES[name] for name in columns)
     rule = " | ".join("---:" for _ in columns)
-    return (f"\n#### Changes since {escape(section['ref'])}\n\n"
+    return (f"\n#### Changes since {escape(since(section))}\n\n"
             f"| model | budget | status | {titles} |\n| --- | --- | --- | {rule} |\n")
 
 
@@ -88,8 +102,9 @@ def _columns(records: Record) -> list[str]:
     return [name for name in SUMMARY_METRICS if name in present]
 
 
-def markdown_rows(records: Record, escape: Callable[[str], str]) -> Iterator[str]:
-    """One summary row per changed model and budget."""
+def markdown_rows(records: Record, name: Callable[[str], str], prose: Callable[[str], str]) -> Iterator[str]:
+    """One summary row per changed model and budget (names through ``name``, an error through
+    ``prose``)."""
     section = records.get("deltas")
     if not section:
         return
@@ -97,8 +112,10 @@ def markdown_rows(records: Record, escape: Callable[[str], str]) -> Iterator[str
     for model in section["models"]:
         by_name = {delta.metric: delta for delta in _deltas(model)}
         if model["error"]:
-            cells = [escape(model["error"])] + [""] * (len(columns) - 1)
+            cells = [prose(model["error"])] + [""] * (len(columns) - 1)
         else:
-            cells = [_cell(by_name.get(name), METRICS[name].unit) for name in columns]
-        yield (f"| {escape(model['model'])} | {escape(model['budget'])} | {escape(_status(model))} | "
+            cells = [change_cell(by_name.get(metric), METRICS[metric].unit) for metric in columns]
+        status = model["status"] if model["status"] not in ("renamed", "copied") or not model["old_path"] \
+            else f"{model['status']} from {name(model['old_path'])}"
+        yield (f"| {name(model['model'])} | {name(model['budget'])} | {status} | "
                + " | ".join(cells) + " |\n")

@@ -6,9 +6,11 @@ tools can render a document read back from JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any
 
+from edgegate.metrics import METRICS
 from edgegate.units import format_quantity
 
 Record = Mapping[str, Any]
@@ -96,8 +98,64 @@ def failing(model: Record) -> Iterator[Record]:
     return (finding for finding in model["findings"] if not finding["passed"])
 
 
+def layer_shares(model: Record, finding: Record) -> list[tuple[str, str, float]]:
+    """(layer name, value with unit, share) of the layers behind a failing metric, heaviest
+    first; empty for a passing one. Names are raw: each format escapes them its own way."""
+    layers = model["contributors"].get(finding["metric"] or "", ()) if not finding["passed"] else ()
+    return [(c["layer"], format_quantity(c["value"], c["unit"]), c["share"]) for c in layers]
+
+
 def top_layers(model: Record, finding: Record) -> str:
     """``conv1 9.47 MFLOP (82%), ...``: the layers behind a failing metric; '' when none."""
-    layers = model["contributors"].get(finding["metric"] or "", ()) if not finding["passed"] else ()
-    return ", ".join(f"{printable(c['layer'])} {format_quantity(c['value'], c['unit'])} ({c['share']:.0%})"
-                     for c in layers)
+    return ", ".join(f"{printable(name)} {value} ({share:.0%})"
+                     for name, value, share in layer_shares(model, finding))
+
+
+def rank(model: Record) -> int:
+    """0: the model fails the gate (or cannot be checked); 1: it passes with warnings; 2: it
+    passes clean."""
+    if not model["passed"]:
+        return 0
+    return 1 if next(failing(model), None) is not None else 2
+
+
+def ordered(records: Record) -> list[Record]:
+    """The models, failing first, then those with warnings, then clean passes (run order kept
+    within each group), as Lighthouse CI orders its assertions."""
+    return sorted(records["models"], key=rank)
+
+
+def limited_metrics(records: Record) -> list[str]:
+    """The metrics some budget limits (a ``limits`` finding), in the metrics table's order."""
+    found = {f["metric"] for m in records["models"] for f in m["findings"] if has_limit(f)}
+    return [name for name in METRICS if name in found] + sorted(found - set(METRICS))
+
+
+def worst_limit(model: Record, metric: str, strict: bool) -> Record | None:
+    """The finding that speaks for ``metric`` of ``model``: one that fails the gate, else one
+    that warns, else the limit with the least headroom; None when no limit covers it."""
+    found = [f for f in model["findings"] if has_limit(f) and f["metric"] == metric]
+    if not found:
+        return None
+    order = {"FAIL": 0, "warn": 1, "pass": 2}
+    return min(found, key=lambda f: (order[status(f, strict)], f["headroom_percent"] or 0.0))
+
+
+def other_checks(model: Record) -> list[Record]:
+    """The findings that are not a metric against a limit (lint rules, ``max_increase``)."""
+    return [finding for finding in model["findings"] if not has_limit(finding)]
+
+
+def short_names(paths: Sequence[str]) -> dict[str, str]:
+    """A short label per path for charts: the file name without ``.onnx``, with as many parent
+    folders as it takes to tell paths with the same file name apart."""
+    parts = {path: PurePosixPath(path).with_suffix("").parts or (path,) for path in paths}
+    names: dict[str, str] = {}
+    for path, segments in parts.items():
+        for depth in range(1, len(segments) + 1):
+            tail = segments[-depth:]
+            clash = any(other != path and parts[other][-depth:] == tail for other in parts)
+            if not clash or depth == len(segments):
+                names[path] = "/".join(tail)
+                break
+    return names

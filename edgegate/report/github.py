@@ -7,9 +7,17 @@ the start of any line or a ``##[command]`` anywhere in one. The token is a diges
 it guards, so the block cannot contain it. Command data escapes ``%``, CR and LF; properties
 also ``:`` and ``,`` (the runner's own escape table).
 
-GitHub shows at most 10 error and 10 warning annotations per step (50 per job) and drops the
-rest silently, so annotations are aggregated: one per model and level, the 10th of a level
-naming every model left over. The job summary (the ``markdown`` reporter) has the full detail.
+The runner keeps at most 10 error and 10 warning annotations per step and drops the rest
+silently (``_maxCountPerIssueType`` in actions/runner; "10 warning annotations and 10 error
+annotations per step" in GitHub's check-runs docs). In a composite action, such as edgegate's
+own, the inner steps' annotations all count toward the action's one step. So annotations are
+aggregated: one per model and level, the 10th of a level naming every model left over. The
+runner cuts a message at 4096 characters and the checks API a title at 255, so both are kept
+under that. The job summary (the ``markdown`` reporter) has the full detail.
+
+Lines edgegate writes to standard error can carry a model path too, and the runner reads
+commands there as well (a ``##[name]`` anywhere in a line, a ``::name::`` at its start);
+:func:`inert` makes such a line harmless and :class:`InertStream` applies it to a stream.
 """
 
 from __future__ import annotations
@@ -26,6 +34,12 @@ ANNOTATIONS_PER_LEVEL = 10
 
 LINES_PER_ANNOTATION = 20
 """Checks listed in one annotation before ``... and N more``."""
+
+MESSAGE_CHARS = 4096
+"""The runner's cut for an annotation message."""
+
+TITLE_CHARS = 255
+"""The checks API's limit on an annotation title."""
 
 
 class Annotation(NamedTuple):
@@ -53,10 +67,42 @@ def command(name: str, data: str = "", **properties: str) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(data)}"
 
 
+def inert(line: str) -> str:
+    """``line`` as the runner cannot read it as a command: each ``##[`` broken by a zero-width
+    space and a leading ``::`` (after any blanks) preceded by one; otherwise unchanged."""
+    line = line.replace("##[", "#\u200b#[")
+    stripped = line.lstrip()
+    return line if not stripped.startswith("::") else "\u200b" + line
+
+
+class InertStream(io.TextIOBase):
+    """A text stream that passes every line through :func:`inert` before ``target`` sees it."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        """Buffer ``text`` and forward its whole lines, made inert."""
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.target.write(inert(line) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        """Forward a partial last line too, then flush ``target``."""
+        if self.pending:
+            self.target.write(inert(self.pending))
+            self.pending = ""
+        self.target.flush()
+
+
 def write(records: Record, out: TextIO) -> None:
     """The text report grouped per model, with commands stopped, then the annotations."""
     for model in records["models"]:
-        out.write(command("group", f"{label(model)}: {'PASSED' if model['passed'] else 'FAILED'}") + "\n")
+        title = printable(f"{label(model)}: {'PASSED' if model['passed'] else 'FAILED'}")
+        out.write(command("group", title) + "\n")
         block = io.StringIO()
         write_model(model, records["strict"], block)
         write_inert(block.getvalue(), out)
@@ -66,7 +112,8 @@ def write(records: Record, out: TextIO) -> None:
     write_inert(tail.getvalue(), out)
     for note in annotate(records):
         properties = {"file": note.file} if note.file is not None else {}
-        out.write(command(note.level, "\n".join(note.lines), **properties, title=note.title) + "\n")
+        out.write(command(note.level, _cut("\n".join(note.lines), MESSAGE_CHARS), **properties,
+                          title=_cut(note.title, TITLE_CHARS)) + "\n")
 
 
 def write_inert(block: str, out: TextIO) -> None:
@@ -115,6 +162,11 @@ def _fold(notes: list[Annotation]) -> list[Annotation]:
     title = f"edgegate: {len(rest)} more model{'s' if len(rest) > 1 else ''} with {what}"
     names = _capped([printable(note.file or "") for note in rest])
     return [*kept, Annotation(rest[0].level, None, title, [*names, "full detail in the job summary"])]
+
+
+def _cut(text: str, most: int) -> str:
+    """``text`` in at most ``most`` characters, ending in ``...`` when cut."""
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def _count(count: int, noun: str) -> str:

@@ -1,11 +1,16 @@
 """JUnit XML (through the junit-xml package), for the test tabs of CI systems.
 
-One test suite per model and budget: named by the model's repo-relative path, ``package`` the
-budget, the settings and every metric as properties. One test case per checked rule: a limit
-is ``flops max``, a lint rule its id; ``classname`` is ``edgegate.<rule>`` and ``file`` the
-model path. A check that fails the gate carries one failure element per violation with the
-value, limit and excess; a warning that does not fail it passes with the warning in
-``system-out``. A model that could not be read or estimated is one case with an error element.
+One test suite per model and budget, named ``models/m.onnx [budget edge]`` (distinct when a
+model is under two budgets), ``package`` the budget, the settings and every metric as
+properties. One test case per checked rule: a limit is ``flops max``, a lint rule its id;
+``classname`` is ``edgegate.<rule>``, ``file`` the model path and ``line`` 1. A check that
+fails the gate carries one failure element per violation with the value, limit and excess. A
+warning that does not fail the gate is a ``<skipped message="warning: ...">`` case with the
+detail as text: action-junit-report and dorny/test-reporter have no warning state, show a
+skipped case distinctly (⚠️ / ⚪) and do not fail on it, while they show a passed case's
+``system-out`` nowhere. A model that could not be read or estimated is one case with an error
+element. Each case's ``time`` is the model's check time shared evenly among its cases (the
+estimate, which takes nearly all of it, serves every check).
 """
 
 from __future__ import annotations
@@ -15,7 +20,17 @@ from typing import Any, TextIO
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from edgegate.report.facts import Record, check_name, fails, has_limit, printable, quantity, room, top_layers
+from edgegate.report.facts import (
+    Record,
+    check_name,
+    fails,
+    has_limit,
+    label,
+    printable,
+    quantity,
+    room,
+    top_layers,
+)
 
 
 def write(records: Record, out: TextIO) -> None:
@@ -28,7 +43,7 @@ def _suite(model: Record, strict: bool) -> TestSuite:
     """The suite of one model under one budget."""
     path = printable(model["model"])
     if model["error"] is not None:
-        case = TestCase("estimate", classname="edgegate", file=path)
+        case = TestCase("estimate", classname="edgegate", file=path, line=1)
         case.add_error_info(message=printable(model["error"]), error_type="model-error")
         cases = [case]
     else:
@@ -36,23 +51,29 @@ def _suite(model: Record, strict: bool) -> TestSuite:
         for finding in model["findings"]:
             groups.setdefault(check_name(finding), []).append(finding)
         cases = [_case(name, findings, model, strict) for name, findings in groups.items()]
-    return TestSuite(path, cases, package=printable(model["budget"]), file=path,
+    seconds = model.get("seconds")
+    for case in cases:
+        case.elapsed_sec = None if seconds is None else seconds / len(cases)
+    return TestSuite(printable(label(model)), cases, package=printable(model["budget"]), file=path,
                      properties=_properties(model))
 
 
 def _case(name: str, findings: list[Record], model: Record, strict: bool) -> TestCase:
-    """One checked rule: a failure per finding that fails the gate, other warnings in system-out."""
+    """One checked rule: a failure per finding that fails the gate; with none, its warnings as
+    one skipped element."""
     case = TestCase(name, classname=f"edgegate.{findings[0]['rule']}", file=printable(model["model"]),
-                    allow_multiple_subelements=True)
+                    line=1, allow_multiple_subelements=True)
     warnings = []
     for finding in findings:
         if fails(finding, strict):
             case.add_failure_info(message=printable(finding["message"]), output=_detail(finding, model),
                                   failure_type=finding["severity"])
         elif not finding["passed"]:
-            warnings.append(f"warning: {printable(finding['message'])}")
-    if warnings:
-        case.stdout = "\n".join(warnings)
+            warnings.append(finding)
+    if warnings and not case.is_failure():
+        message = "; ".join(printable(finding["message"]) for finding in warnings)
+        case.add_skipped_info(message=f"warning: {message}",
+                              output="\n\n".join(_detail(finding, model) for finding in warnings))
     return case
 
 

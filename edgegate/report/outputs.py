@@ -1,7 +1,7 @@
 """Where a check run's reports go: ``--format NAME[:PATH]`` (repeatable; ``auto`` is github
-under GitHub Actions, else text), ``--junit-xml``/``--json``/``--sarif PATH``, and the GitHub
-step summary (``--github-summary PATH``, or ``$GITHUB_STEP_SUMMARY`` whenever the github
-format writes to standard output). Exactly one report goes to standard output: ``auto``
+under GitHub Actions, else text), ``--junit-xml``/``--json``/``--sarif``/``--pr-comment``/``--html
+PATH``, and the GitHub step summary (``--github-summary PATH``, or ``$GITHUB_STEP_SUMMARY``
+whenever the github format writes to standard output). Exactly one report goes to standard output: ``auto``
 unless a ``--format`` without a path names another.
 """
 
@@ -21,8 +21,13 @@ from edgegate.report.registry import REPORTERS, resolve
 
 FORMATS = ("auto", *REPORTERS)
 
-_OPTION = {"junit": "junit-xml", "json": "json", "sarif": "sarif"}
+_OPTION = {"junit": "junit-xml", "json": "json", "sarif": "sarif", "comment": "pr-comment", "html": "html"}
 """The option that writes each of these formats to a file."""
+
+
+def report_files(args: argparse.Namespace) -> dict[str, str | None]:
+    """The format -> path that the file options (``--junit-xml``, ``--json``, ...) asked for."""
+    return {name: getattr(args, option.replace("-", "_")) for name, option in _OPTION.items()}
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,11 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     reports.add_argument("--junit-xml", metavar="PATH", help="also write JUnit XML to PATH")
     reports.add_argument("--json", metavar="PATH", help="also write the JSON records to PATH")
     reports.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
+    reports.add_argument("--pr-comment", metavar="PATH",
+                         help="also write a pull-request comment body (markdown, at most 65,536"
+                         " characters) to PATH")
+    reports.add_argument("--html", metavar="PATH",
+                         help="also write a self-contained HTML report (tables, roofline chart) to PATH")
     reports.add_argument("--github-summary", metavar="PATH",
                          help="append the markdown summary to PATH (default: $GITHUB_STEP_SUMMARY"
                          " when the github format is on standard output)")

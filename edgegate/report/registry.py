@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, TextIO
 
-from edgegate.report import github, json_, junit, markdown, sarif, text
+from edgegate.report import comment, github, html, json_, junit, markdown, sarif, text
 
 
 class Reporter(Protocol):
@@ -19,7 +19,9 @@ class Reporter(Protocol):
 
 
 REPORTERS: dict[str, Reporter] = {
+    "comment": comment,
     "github": github,
+    "html": html,
     "json": json_,
     "junit": junit,
     "markdown": markdown,

@@ -1,12 +1,16 @@
 """SARIF 2.1.0, for code scanning (GitHub's upload-sarif action and other SARIF viewers).
 
 One run; one result per check that failed or warned and per model that could not be checked,
-located at the model file (repo-relative URI; no region, since a binary model has no lines).
-Rules carry the short and full descriptions and help text GitHub requires: a limit is the rule
-``limits/<metric>`` described by the metrics table, a lint rule its id described by its module
-docstring. A model file has no source lines to hash, so each result carries edgegate's own
-``partialFingerprints``: a digest of model, budget, rule, bound and node, stable across runs
-while the same check keeps failing (whatever the value).
+located at the model file (repo-relative URI) with ``region.startLine`` 1, which GitHub's SARIF
+page lists as required. (SARIF itself wants no text region on a binary artifact; GitHub wins
+here, and since every result carries its own fingerprint, the upload action hashes no line of
+the binary file.) Rules carry the short and full descriptions and help GitHub requires: a
+limit is the rule ``limits/<metric>`` described by the metrics table, a lint rule its id
+described by its module docstring, with help as plain text and as markdown (the docstring's
+reStructuredText code blocks and literals turned into markdown ones). A model file has no
+source lines to hash, so each result carries edgegate's own ``partialFingerprints``: a digest of
+model, budget, rule, bound and node, stable across runs while the same check keeps failing
+(whatever the value).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -22,6 +27,8 @@ from edgegate.report.facts import Record, failing, level, one_line, printable, r
 from edgegate.rules.registry import RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://edgegate.dev"
+"""The tool's home page (``tool.driver.informationUri``), the domain of edgegate's schema ids."""
 
 MODEL_ERROR = "model-error"
 _MODEL_ERROR_RULE = (
@@ -40,7 +47,7 @@ def write(records: Record, out: TextIO) -> None:
     rules = sorted({result["ruleId"] for result in results})
     for result in results:
         result["ruleIndex"] = rules.index(result["ruleId"])
-    driver = {"name": "edgegate", "version": records["edgegate_version"],
+    driver = {"name": "edgegate", "informationUri": INFORMATION_URI, "version": records["edgegate_version"],
               "semanticVersion": records["edgegate_version"], "rules": [_rule(rule) for rule in rules]}
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [{
         "tool": {"driver": driver},
@@ -61,7 +68,8 @@ def _results(model: Record, strict: bool) -> list[dict[str, Any]]:
 
 def _result(model: Record, rule: str, level_: str, message: str, finding: Record) -> dict[str, Any]:
     """One SARIF result at the model file, with fingerprints and the finding's numbers."""
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": quote(model["model"])}}}
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": quote(model["model"])},
+                                                     "region": {"startLine": 1}}}
     if finding.get("node"):
         location["logicalLocations"] = [{"name": finding["node"]}]
     identity = "\0".join((model["model"], model["budget"], rule, finding.get("bound") or "",
@@ -90,10 +98,29 @@ def _rule(rule: str) -> dict[str, Any]:
         "name": rule.replace("/", "."),
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
-        "help": {"text": help_text},
+        "help": {"text": _plain(help_text), "markdown": _markdown(help_text)},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["edgegate", _tag(rule)]},
+        "properties": {"tags": ["edgegate", _tag(rule)], "precision": "very-high"},
     }
+
+
+_CODE_BLOCK = re.compile(r"^\.\. code-block:: *(\w*)\n\n((?:(?: {4}.*)?\n)*(?: {4}.*))", re.MULTILINE)
+_LITERAL = re.compile(r"``(.+?)``")
+
+
+def _markdown(text: str) -> str:
+    """reStructuredText help as markdown: ``.. code-block:: yaml`` blocks fenced, ````x```` as ``x``."""
+    def fence(match: re.Match[str]) -> str:
+        body = "\n".join(line[4:] for line in match.group(2).split("\n")).rstrip("\n")
+        return f"```{match.group(1)}\n{body}\n```"
+
+    return _LITERAL.sub(r"`\1`", _CODE_BLOCK.sub(fence, text))
+
+
+def _plain(text: str) -> str:
+    """reStructuredText help as plain text: the code-block directives dropped (the code stays
+    indented), ````x```` as ``x``."""
+    return _LITERAL.sub(r"\1", re.sub(r"^\.\. code-block:: *\w*\n\n", "", text, flags=re.MULTILINE))
 
 
 def _tag(rule: str) -> str:

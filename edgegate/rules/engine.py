@@ -4,8 +4,9 @@ target-derived metrics, apply every rule, and collect a RunResult."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from edgegate.rules.binding import policy_advice
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
 from edgegate.rules.findings import ModelResult, RunResult
+from edgegate.rules.layer_times import heaviest_layers
 from edgegate.rules.registry import RULES
 from edgegate.rules.subject import ModelFacts, Subject, read_facts
 from edgegate.target.roofline import TargetReport, evaluate
@@ -56,6 +58,12 @@ class Checker:
             return path.as_posix()
 
     def check_model(self, budget: Budget, relative: str) -> ModelResult:
+        """One model under one budget, with the wall time the check took."""
+        start = time.perf_counter()
+        result = self._check(budget, relative)
+        return replace(result, seconds=time.perf_counter() - start)
+
+    def _check(self, budget: Budget, relative: str) -> ModelResult:
         """One model under one budget; a model that cannot be estimated becomes an error result."""
         settings = asdict(budget.settings)
         try:
@@ -76,6 +84,7 @@ class Checker:
             else target_record(subject.report, subject.target),
             coverage=coverage(subject.estimate, subject.custom_flops),
             contributors={metric: layers for metric, layers in contributors.items() if layers},
+            layers=() if subject.report is None else heaviest_layers(subject.estimate, subject.report),
         )
 
     def subject(self, budget: Budget, relative: str) -> Subject:

@@ -66,10 +66,27 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class LayerTime:
+    """A layer on the target's roofline: FLOPs, DRAM bytes there, roofline time, its share of
+    the model's latency and what bounds it (``compute`` or ``memory``)."""
+
+    layer: str
+    op_types: tuple[str, ...]
+    flops: int
+    dram_bytes: int
+    seconds: float
+    share: float
+    bound: str
+
+
+@dataclass(frozen=True)
 class ModelResult:
     """One model checked against one budget: its metrics, findings, and context.
 
     ``error`` (with ``exit_code``) is set when the model could not be estimated at all.
+    ``layers`` are the layers that take the most time on the target (none without a target).
+    ``seconds`` is the wall time the check took (None when unknown); it varies from run to
+    run, so results compare equal without it.
     """
 
     model: str
@@ -80,8 +97,10 @@ class ModelResult:
     target: Mapping[str, Any] | None = None
     coverage: Mapping[str, Any] = field(default_factory=dict)
     contributors: Mapping[str, tuple[Contributor, ...]] = field(default_factory=dict)
+    layers: tuple[LayerTime, ...] = ()
     error: str | None = None
     exit_code: int = 0
+    seconds: float | None = field(default=None, compare=False)
 
     def passed(self, strict: bool) -> bool:
         """True when the model was estimated and no finding fails the gate."""
@@ -148,6 +167,7 @@ def _model_record(result: ModelResult, strict: bool) -> dict[str, Any]:
         "passed": result.passed(strict),
         "error": result.error,
         "exit_code": result.exit_code if result.error is not None else None,
+        "seconds": None if result.seconds is None else round(result.seconds, 6),
         "settings": dict(result.settings),
         "target": None if result.target is None else dict(result.target),
         "metrics": dict(result.metrics),
@@ -158,6 +178,9 @@ def _model_record(result: ModelResult, strict: bool) -> dict[str, Any]:
                      for c in layers]
             for metric, layers in result.contributors.items()
         },
+        "layers": [{"layer": t.layer, "op_types": list(t.op_types), "flops": t.flops,
+                    "dram_bytes": t.dram_bytes, "seconds": t.seconds, "share": t.share, "bound": t.bound}
+                   for t in result.layers],
     }
 
 

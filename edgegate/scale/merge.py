@@ -13,7 +13,14 @@ from typing import Any
 
 from edgegate.errors import ExitCode, UsageError
 from edgegate.jsonfile import read_json
-from edgegate.rules.findings import RECORDS_SCHEMA_VERSION, Contributor, Finding, ModelResult, RunResult
+from edgegate.rules.findings import (
+    RECORDS_SCHEMA_VERSION,
+    Contributor,
+    Finding,
+    LayerTime,
+    ModelResult,
+    RunResult,
+)
 
 _FINDING_FIELDS = ("rule", "severity", "passed", "model", "message", "budget", "metric", "value",
                    "limit", "bound", "unit", "node", "suggestion", "advice")
@@ -52,8 +59,12 @@ def _model_result(record: Mapping[str, Any], document_code: int) -> ModelResult:
         coverage=dict(record.get("coverage", {})),
         contributors={metric: tuple(Contributor(**item) for item in items)
                       for metric, items in record.get("contributors", {}).items()},
+        layers=tuple(LayerTime(item["layer"], tuple(item["op_types"]), item["flops"], item["dram_bytes"],
+                               item["seconds"], item["share"], item["bound"])
+                     for item in record.get("layers", ())),
         error=error,
         exit_code=int(code) if error is not None else 0,
+        seconds=record.get("seconds"),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
-from edgegate.regression.baseline import load_baseline
+from edgegate.regression.baseline import baseline_deltas, load_baseline
 from edgegate.regression.checker import ComparingChecker
 from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
 from edgegate.rules.engine import discover_models
@@ -96,12 +96,16 @@ class CheckRun:
     result: RunResult
     ref: str | None = None
     deltas: tuple[ModelDelta, ...] = ()
+    against: str = "ref"
 
     def records(self) -> dict[str, Any]:
-        """The run's JSON document, with a ``deltas`` section when a REF was given."""
+        """The run's JSON document, with a ``deltas`` section when a REF (or, ``against``
+        "baseline", a baseline file) was given."""
         document = self.result.as_records()
         if self.ref is not None:
             document["deltas"] = deltas_document(self.ref, self.deltas)
+            if self.against != "ref":
+                document["deltas"]["against"] = self.against
         return document
 
 
@@ -184,6 +188,9 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     if checker.ref is not None:
         deltas.extend(checker.ref.deleted(in_shard(spec.deleted, shard)))
     result = RunResult(checker.policy.path, tuple(results), strict, no_fail, tuple(skipped))
+    if checker.ref is None and checker.baseline is not None:
+        return CheckRun(result, checker.baseline.path, tuple(baseline_deltas(checker.baseline, results)),
+                        "baseline")
     return CheckRun(result, spec.ref, tuple(deltas))
 
 
