@@ -7,13 +7,19 @@
     custom_ops:
       MyVendorOp: {flops_per_output: 4}   # or {as: Conv}: then it is costed
 
-One finding per op type with no formula; the totals are lower bounds while any remain.
+One finding per op type left uncosted; the totals are lower bounds while any remain. An op
+without a formula (a custom op) can be given one under ``custom_ops``; a standard op whose
+formula could not be applied (a shape it needs is unknown, a Loop's trip count is not a
+constant) shows why, as ``edgegate estimate`` does, and needs its inputs bound instead
+(``custom_ops`` cannot replace a built-in formula).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from edgegate.cost.registry import lookup
+from edgegate.estimator.result import Unestimated
 from edgegate.model.domains import op_key
 from edgegate.rules.findings import Finding
 from edgegate.rules.subject import Subject
@@ -29,16 +35,26 @@ def check(subject: Subject) -> Iterator[Finding]:
     if mode == "ignore":
         return
     severity = SEVERITY[mode]
-    by_op: dict[str, list[str]] = {}
+    by_op: dict[str, list[Unestimated]] = {}
     for node in subject.estimate.unestimated:
-        by_op.setdefault(op_key(node.op_type, node.domain), []).append(node.node)
+        by_op.setdefault(op_key(node.op_type, node.domain), []).append(node)
     for op, nodes in sorted(by_op.items()):
         count = f"{len(nodes)} node{'s' if len(nodes) > 1 else ''}"
+        first = nodes[0]
         yield subject.finding(
             ID, severity, False,
-            f"{count} of op {op} could not be costed, first '{nodes[0]}': totals are lower bounds"
-            " (give it a cost under custom_ops, or set unestimated: warn)",
-            node=nodes[0],
+            f"{count} of op {op} could not be costed, first '{first.node}': {_why(op, first)}",
+            node=first.node,
         )
     if not by_op:
         yield subject.finding(ID, severity, True, "every node was costed")
+
+
+def _why(op: str, node: Unestimated) -> str:
+    """Why ``node`` was left out and what fixes it: a cost under ``custom_ops`` for an op with
+    no formula; for one with a formula, the estimator's reason and bindings."""
+    if lookup(node.op_type, node.domain) is None:
+        return "totals are lower bounds (give it a cost under custom_ops, or set unestimated: warn)"
+    return (f"{node.reason}; totals are lower bounds (edgegate has a formula for {op}, so custom_ops"
+            " cannot replace it: bind the model's inputs with dims or input_shapes in the budget so"
+            " the shapes it needs are known, or set unestimated: warn)")
