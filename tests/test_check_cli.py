@@ -3,9 +3,12 @@ every exit code, --strict, --no-fail, file selection, discovery."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
+from onnx import helper
 
 from edgegate.cli import main
 from edgegate.errors import ExitCode
@@ -85,6 +88,51 @@ def test_exit_3_on_an_unreadable_model_and_the_others_still_report(repo, capsys)
     out = capsys.readouterr().out
     assert "models/broken.onnx [budget all]: FAILED\n  ERROR " in out
     assert "models/m.onnx [budget all]: PASSED" in out
+
+
+def test_the_count_line_counts_models_that_could_not_be_read_or_estimated(repo, capsys):
+    write(repo / "models" / "broken.onnx", "this is not a model\n")
+    save(conv_relu(3, 8, 16, batch="N"), repo / "models" / "dynamic.onnx")
+    assert main(["check", "--json", "r.json"]) == 3  # the first error in path order: broken
+    out = capsys.readouterr().out
+    assert out.endswith("3 model checks: 1 passed, 2 failed (0 errors, 1 warning), 1 could not be read,"
+                        " 1 could not be estimated\n")
+    summary = json.loads((repo / "r.json").read_text())["summary"]
+    assert (summary["failed"], summary["unreadable"], summary["not_estimated"]) == (2, 1, 1)
+
+
+def test_quiet_shows_only_what_failed_or_warned(repo, capsys):
+    # big: 450560 FLOPs > 200 kFLOP fails, 864 params > 100 warns; m: 216 params warns;
+    # ok, conv_relu(1, 1, 4): 9 params and 16 x 9 x 2 + 16 = 304 FLOPs, passes everything
+    save(conv_relu(3, 32, 16), repo / "models" / "big.onnx")
+    save(conv_relu(1, 1, 4), repo / "models" / "ok.onnx")
+    expected = (
+        "models/big.onnx [budget all]: FAILED\n"
+        "  FAIL  flops                     451 kFLOP  max 200 kFLOP    excess 125.3%\n"
+        "        top layers: conv 451 kFLOP (100%)\n"
+        "  warn  params                    864 param  max 100 param    excess 764.0%\n"
+        "        top layers: conv 864 param (100%)\n"
+        "models/m.onnx [budget all]: PASSED\n"
+        "  warn  params                    216 param  max 100 param    excess 116.0%\n"
+        "        top layers: conv 216 param (100%)\n"
+        "models/ok.onnx [budget all]: PASSED\n"
+        "3 model checks: 2 passed, 1 failed (1 error, 2 warnings)\n")
+    for quiet in ("--quiet", "-q", "--failures-only"):
+        assert main(["check", quiet, "--json", "r.json"]) == 1
+        assert capsys.readouterr().out == expected
+    assert main(["check", "--quiet", "--no-quiet"]) == 1  # the hook's default can be undone
+    assert "  settings: " in capsys.readouterr().out
+    assert main(["merge", "r.json", "--failures-only"]) == 1
+    assert capsys.readouterr().out == expected
+
+
+def test_the_settings_line_lists_only_the_dims_the_model_uses(repo, capsys):
+    save(conv_relu(3, 8, 16, batch="N"), repo / "models" / "m.onnx")
+    write(repo / "edgegate.yaml", POLICY.replace("budgets:", "defaults:\n  dims: {N: 1, height: 320}\nbudgets:"))
+    assert main(["check", "--json", "r.json"]) == 0
+    assert "  settings: precision model, fusion paper, dims N=1\n" in capsys.readouterr().out
+    (model,) = json.loads((repo / "r.json").read_text())["models"]
+    assert (model["settings"]["dims"], model["dims_used"]) == ({"N": 1, "height": 320}, {"N": 1})
 
 
 def test_exit_4_on_an_invalid_policy_and_no_model_is_checked(repo, capsys):
@@ -237,6 +285,34 @@ def test_unestimated_nodes_fail_by_default_and_init_relaxes_them(tmp_path, monke
     (tmp_path / "edgegate.yaml").unlink()
     assert main(["init"]) == 0
     assert "  unestimated: warn\n" in (tmp_path / "edgegate.yaml").read_text()
+    assert main(["check"]) == 0
+
+
+def test_a_standard_op_left_unestimated_shows_the_reason_and_advice_that_works(tmp_path, monkeypatch, capsys):
+    # Conv+Relu, then vendor.Mystery (no formula, so its output shape is unknown), then a Relu:
+    # Relu has a formula but not the shape it needs
+    monkeypatch.chdir(tmp_path)
+    after = helper.make_node("Relu", ["u"], ["y"], name="after")
+    model = conv_relu(3, 8, 16, extra_nodes=[helper.make_node("Mystery", ["r"], ["u"], name="mystery",
+                                                              domain="vendor"), after])
+    model.opset_import.append(helper.make_opsetid("vendor", 1))
+    save(model, tmp_path / "m.onnx")
+    assert main(["estimate", "m.onnx"]) == 0
+    assert "    after (Relu): shape of tensor 'y' is unknown\n" in capsys.readouterr().out
+    write(tmp_path / "edgegate.yaml", "version: 1\nbudgets:\n  all: {}\n")
+    assert main(["check", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert ("  FAIL  unestimated            1 node of op Relu could not be costed, first 'after': shape of"
+            " tensor 'y' is unknown; totals are lower bounds (custom_ops cannot replace edgegate's formula"
+            " for Relu: export the model so what it needs is known from the file, such as static shapes,"
+            " or set unestimated: warn)\n") in out
+    assert ("  FAIL  unestimated            1 node of op vendor.Mystery could not be costed, first 'mystery':"
+            " totals are lower bounds (give it a cost under custom_ops, or set unestimated: warn)\n") in out
+    # the old advice for Relu, custom_ops, is refused; the advice given works
+    write(tmp_path / "edgegate.yaml", "version: 1\ncustom_ops:\n  Relu: {flops_per_output: 1}\nbudgets:\n  all: {}\n")
+    assert main(["check"]) == 4
+    assert "op Relu already has a cost formula" in capsys.readouterr().err
+    write(tmp_path / "edgegate.yaml", "version: 1\ndefaults: {unestimated: warn}\nbudgets:\n  all: {}\n")
     assert main(["check"]) == 0
 
 

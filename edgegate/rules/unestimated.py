@@ -10,8 +10,8 @@
 One finding per op type left uncosted; the totals are lower bounds while any remain. An op
 without a formula (a custom op) can be given one under ``custom_ops``; a standard op whose
 formula could not be applied (a shape it needs is unknown, a Loop's trip count is not a
-constant) shows why, as ``edgegate estimate`` does, and needs its inputs bound instead
-(``custom_ops`` cannot replace a built-in formula).
+constant) shows why, as ``edgegate estimate`` does; ``custom_ops`` cannot replace a built-in
+formula, so the advice is to make the file say what the formula needs, or to warn only.
 """
 
 from __future__ import annotations
@@ -51,10 +51,14 @@ def check(subject: Subject) -> Iterator[Finding]:
 
 
 def _why(op: str, node: Unestimated) -> str:
-    """Why ``node`` was left out and what fixes it: a cost under ``custom_ops`` for an op with
-    no formula; for one with a formula, the estimator's reason and bindings."""
-    if lookup(node.op_type, node.domain) is None:
+    """Why ``node`` was left out and what fixes it: a cost under ``custom_ops`` for an op with no
+    formula; otherwise the estimator's reason (a shape or a trip count its formula needs is not
+    known from the file) and what makes it known. A check binds every input, so the unknown
+    comes from the graph itself."""
+    formula = lookup(node.op_type, node.domain) is not None
+    if not formula and node.reason.startswith("no cost formula"):
         return "totals are lower bounds (give it a cost under custom_ops, or set unestimated: warn)"
-    return (f"{node.reason}; totals are lower bounds (edgegate has a formula for {op}, so custom_ops"
-            " cannot replace it: bind the model's inputs with dims or input_shapes in the budget so"
-            " the shapes it needs are known, or set unestimated: warn)")
+    whose = (f"custom_ops cannot replace edgegate's formula for {op}" if formula
+             else "its custom_ops cost could not be applied")
+    return (f"{node.reason}; totals are lower bounds ({whose}: export the model so what it needs is"
+            " known from the file, such as static shapes, or set unestimated: warn)")
