@@ -63,10 +63,12 @@ def test_the_readme_commands_pass_on_a_fresh_clone_with_the_system_python(tmp_pa
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert re.search(r"^\d+ passed in ", done.stdout, re.M), done.stdout[-2000:]
     # the clone's venv holds only what the command installed, and sees nothing outside it
-    check = ("import sys, onnx, edgegate; print(sys.prefix != sys.base_prefix,"
-             " edgegate.__file__.startswith(sys.argv[1]))")
-    shown = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c", check, str(clone)], env=env,
+    check = "import sys, onnx, edgegate; print(sys.prefix != sys.base_prefix); print(edgegate.__file__)"
+    elsewhere = tmp_path / "elsewhere"  # not the clone's parent, whose edgegate/ would be a namespace
+    elsewhere.mkdir()
+    shown = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c", check], cwd=elsewhere, env=env,
                            capture_output=True, text=True)
-    assert shown.stdout == "True True\n", shown.stderr
+    in_venv, package = shown.stdout.splitlines()
+    assert in_venv == "True" and Path(package).resolve() == (clone / "edgegate" / "__init__.py").resolve()
     config = (clone / ".venv" / "pyvenv.cfg").read_text()
     assert "include-system-site-packages = false" in config
