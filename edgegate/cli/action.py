@@ -6,8 +6,8 @@ the github format (annotations, and the job summary in ``$GITHUB_STEP_SUMMARY``)
 and the JSON records; then writes the step outputs to ``$GITHUB_OUTPUT``. ``models: changed``
 checks the models changed since the pull request's base (``pull_request.base.sha``; a push's
 ``before``; ``merge_group.base_sha``), fetching that commit into a shallow checkout; an event
-without a base checks all models. The exit code is ``edgegate check``'s, so violations fail the
-step.
+without a base checks all models, and so does a change to the policy since the base (the rule
+of ``--changed-since``). The exit code is ``edgegate check``'s, so violations fail the step.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
 """``edgegate check [FILES...]``: the gate. Checks models against the repo's policy.
 
-With files (as pre-commit passes them) it checks those the policy's globs select; with none
-(or ``--all``), every ``*.onnx`` under the repo root that a budget selects; with
-``--changed-since REF``, only the models changed since REF (of FILES, when given), each
-compared with its REF version (deltas in every report). A run over every model that the
-policy selects none of is a usage error (its globs match nothing); with FILE arguments,
-``--changed-since`` or an empty ``--shard``, checking nothing is normal and says so.
+With files (as pre-commit passes them) it checks the models among them (``*.onnx`` files and
+files a budget selects) that the policy's globs select; a file of the policy among them (its
+file, its ``extends`` chain, ``[tool.edgegate]``'s pyproject.toml, the baseline) means every
+model, and other files are left out. With none (or ``--all``), every ``*.onnx`` under the repo
+root that a budget selects; with ``--changed-since REF``, only the models changed since REF (of
+FILES, when given), each compared with its REF version (deltas in every report), or every
+model when a file of the policy changed since REF. A model no budget selects is an
+``unselected`` finding. A run over every model that the policy selects none of is a usage
+error (its globs match nothing); with FILE arguments, ``--changed-since`` or an empty
+``--shard``, checking nothing is normal and says so. ``--quiet`` keeps the text report to what
+failed or warned.
 ``--jobs``/``--shard`` spread a large run over processes and CI jobs (``edgegate merge`` joins
 shards); ``--baseline`` turns on ``max_increase`` limits against a recorded baseline;
 ``--history`` appends the metrics to a JSON Lines file. Reports go to standard output and files
