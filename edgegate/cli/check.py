@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
     policy = load_policy(spec.policy)  # an invalid policy stops here (exit 4), whatever is checked
     read = [args.baseline] if args.baseline else []
-    files: list[str] | None = list(args.files) or None
+    files: list[str] | None = None if args.all else list(args.files) or None
     what = "file given"
     everything = None  # why every model (of FILES, else of the tree) is checked
     if files is not None:
