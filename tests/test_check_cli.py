@@ -342,6 +342,20 @@ budgets:
         " streamed from DRAM")
 
 
+def test_init_quotes_what_yaml_would_misread(tmp_path, monkeypatch, capsys):
+    # a stem YAML reads as a boolean, one with ': ' and ' #', one that looks like a number
+    monkeypatch.chdir(tmp_path)
+    for name in ("on", "we ird: #1", "1e3"):
+        save(conv_relu(3, 8, 16), tmp_path / "models" / f"{name}.onnx")
+    assert main(["init"]) == 0
+    data = yaml.safe_load((tmp_path / "edgegate.yaml").read_text())
+    assert list(data["budgets"]) == ["1e3", "on", "we ird: #1", "new-models"]
+    assert data["budgets"]["we ird: #1"]["include"] == ["models/we ird: #1.onnx"]
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "models/we ird: #1.onnx [budget we ird: #1]: PASSED" in capsys.readouterr().out
+
+
 def test_init_anchors_a_root_model_glob(tmp_path, monkeypatch, capsys):
     # a model at the root and a heavier one with the same name below: the root budget's glob
     # must not select the deeper file (a glob without '/' would match at any depth)

@@ -5,7 +5,8 @@ Every model gets a budget whose limits are its current values plus a stated head
 against today's numbers; a last, catch-all budget checks the models added later, within the
 largest value of any model today plus the headroom. ``edgegate check`` then suggests tighter
 limits as models improve. Every unbound input dimension of every model is reported in one run,
-and nothing is written until all are bound. The YAML is written by ``yaml.safe_dump``.
+and nothing is written until all are bound. The YAML comes from yaml's safe dumper, never
+from string formatting, so any model name or path is quoted as YAML needs.
 """
 
 from __future__ import annotations
@@ -221,9 +222,9 @@ def _catch_all(estimates: list[Estimate], target: Target | None,
 
 def render(settings: dict[str, Any], budgets: dict[str, tuple[str, dict[str, dict[str, str]]]],
            catch_all: dict[str, dict[str, str]], headroom: float) -> str:
-    """The policy text: a header saying how limits were set, then the YAML (written by
-    yaml.safe_dump, so any model name or path is quoted as YAML needs): defaults, one budget
-    per model, and the catch-all budget for models added later."""
+    """The policy text: a header saying how limits were set, then the YAML (yaml's safe dumper,
+    so any model name or path is quoted as YAML needs): defaults, one budget per model, and the
+    catch-all budget for models added later."""
     count = len(budgets)
     catch_all_name = _budget_name(CATCH_ALL, budgets)
     header = [
