@@ -11,6 +11,7 @@ commit gives exactly the pull request's changes.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,34 @@ def changed_files(root: Path, ref: str) -> list[Change]:
 def changed_models(root: Path, ref: str) -> list[Change]:
     """The changed ``*.onnx`` files, sorted by path."""
     return sorted((c for c in changed_files(root, ref) if c.path.endswith(".onnx")), key=lambda c: c.path)
+
+
+def changed_among(root: Path, ref: str, paths: Sequence[str]) -> list[str]:
+    """Those of ``paths`` (files, as given) that differ from ``ref`` in the git work tree that
+    holds ``root``: added, modified or renamed to there, committed, staged or edited. A path
+    outside that work tree (an installed package's file) never counts as changed."""
+    _verify(root, ref)
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+    inside = {}
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved.is_relative_to(top):
+            inside[resolved.relative_to(top).as_posix()] = path
+    if not inside:
+        return []
+    output = _git(top, "diff", "--name-only", "-z", "--no-color", "--no-renames", "--no-ext-diff",
+                  "--no-textconv", f"{ref}^{{commit}}", "--", *(f":(literal){name}" for name in inside))
+    changed = set(output.split("\0"))
+    return [path for name, path in inside.items() if name in changed]
+
+
+def file_at(root: Path, ref: str, path: str) -> str | None:
+    """The text of the file ``path`` (in the work tree that holds ``root``) at ``ref``; None
+    when it did not exist there."""
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+    name = Path(path).resolve().relative_to(top).as_posix()
+    done = _run(top, "show", f"{ref}:{name}")
+    return done.stdout if done.returncode == 0 else None
 
 
 def _verify(root: Path, ref: str) -> None:

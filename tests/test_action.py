@@ -289,3 +289,25 @@ def test_an_unknown_models_input_is_a_usage_error(pull_request):
     _stand_in_venv(runner_temp)
     status, _, outputs, _ = run_action(workspace, runner_temp, event, {"models": "some"}, CHECK)
     assert (status, outputs["violations"]) == (2, "")
+
+
+def test_a_pull_request_that_only_tightens_the_policy_checks_every_model(tmp_path):
+    # base: the policy and two models under it; head changes only edgegate.yaml (max 100 kFLOP,
+    # which models/ok.onnx, 112640 FLOPs, now exceeds): `models: changed` checks all of them
+    origin = init(tmp_path / "origin")
+    write(origin / "edgegate.yaml", POLICY)
+    save(conv_relu(3, 8, 16), origin / "models" / "ok.onnx")
+    save(conv_relu(3, 4, 16), origin / "models" / "small.onnx")
+    base = commit(origin, "base")
+    write(origin / "edgegate.yaml", POLICY.replace("200 kFLOP", "100 kFLOP"))
+    commit(origin, "tighten the budget")
+    workspace = tmp_path / "workspace"
+    git(tmp_path, "clone", "--quiet", "--depth", "1", f"file://{origin}", str(workspace))
+    runner_temp = tmp_path / "runner_temp"
+    runner_temp.mkdir()
+    _stand_in_venv(runner_temp)
+    status, stdout, outputs, summary = run_action(
+        workspace, runner_temp, {"pull_request": {"base": {"sha": base}}}, {}, STEPS[1:])
+    assert (status, outputs["checked"], outputs["violations"]) == (1, "2", "1")
+    assert "::error file=models/ok.onnx," in stdout
+    assert "| `models/ok.onnx` | `all` | `flops max` | 113 kFLOP | max 100 kFLOP | 12.6% |" in summary

@@ -55,11 +55,18 @@ def test_a_root_without_models_is_a_usage_error(tmp_path, monkeypatch, capsys):
 
 
 def test_files_none_of_which_is_selected_pass_with_a_note(repo, capsys):
-    # pre-commit passes the staged files: none selected is nothing to check, not an error
+    # pre-commit passes the staged files: none selected is nothing to check, not an error; the
+    # stray model is the one (warning) check
     assert main(["check", "other/x.onnx", "--format", "text"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "edgegate: nothing to check: edgegate.yaml selects none of the 1 file given\n"
-    assert captured.out.endswith("0 model checks: 0 passed, 0 failed (0 errors, 0 warnings)\n")
+    assert captured.out.startswith("other/x.onnx [no budget]: PASSED\n  warn  unselected ")
+    assert captured.out.endswith("1 model check: 1 passed, 0 failed (0 errors, 1 warning)\n")
+    assert main(["check", "README.md", "docs/ci.yml"]) == 0  # no model among them: nothing at all
+    captured = capsys.readouterr()
+    assert captured.err == ("edgegate: nothing to check: no model or policy file among the 2 files"
+                            " given\n")
+    assert captured.out == "0 model checks: 0 passed, 0 failed (0 errors, 0 warnings)\n"
     write(repo / "edgegate.yaml", TYPO)  # the same with a typo: pre-commit cannot tell
     assert main(["check", "other/x.onnx", "models/m.onnx"]) == 0
     assert capsys.readouterr().err == "edgegate: nothing to check: edgegate.yaml selects none of the 2 files given\n"
@@ -72,7 +79,9 @@ def test_an_empty_shard_passes_with_a_note(repo, capsys):
     assert main(["check", "--shard", f"{empty}/3", "--json", "r.json"]) == 0
     assert capsys.readouterr().err == (f"edgegate: nothing to check: shard {empty}/3 holds none of the"
                                        " 1 model edgegate.yaml selects\n")
-    assert json.loads((repo / "r.json").read_text())["models"] == []  # the shard's report for merge
+    # the shard's report for merge: other/x.onnx (no budget selects it) if it lies in this shard
+    stray = ["other/x.onnx"] if shard_of("other/x.onnx", 3) == empty else []
+    assert [m["model"] for m in json.loads((repo / "r.json").read_text())["models"]] == stray
     assert main(["check", "--shard", f"{full}/3"]) == 0
     assert capsys.readouterr().err == ""
 

@@ -53,9 +53,11 @@ def test_records_are_versioned_json():
     records = json.loads(json.dumps(result.as_records()))
     assert records["schema_version"] == 1 and records["edgegate_version"] == __version__
     assert (records["passed"], records["exit_code"]) == (False, 1)
-    assert records["summary"] == {"checked": 1, "passed": 0, "failed": 1, "errors": 1, "warnings": 1}
+    assert records["summary"] == {"checked": 1, "passed": 0, "failed": 1, "errors": 1, "warnings": 1,
+                                  "unreadable": 0, "not_estimated": 0}
     assert records["skipped"] == ["x.onnx"]
     (model,) = records["models"]
+    assert (model["kind"], model["dims_used"]) == ("check", None)
     assert model["contributors"] == {"flops": [{"layer": "conv", "value": 10, "unit": "FLOP", "share": 1.0}]}
     assert model["findings"][0] == {
         "rule": "limits", "severity": "error", "passed": False, "model": "m.onnx", "budget": "",

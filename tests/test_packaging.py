@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,13 @@ def _run(*argv: str, cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def _runtime_pins() -> list[str]:
+    """The runtime dependencies (pyproject's ``dependencies``) pinned to this venv's versions."""
+    names = [re.split(r"[<>=!~ ;\[]", spec, maxsplit=1)[0]
+             for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    return [f"{name}=={metadata.version(name)}" for name in names]
+
+
 @pytest.mark.slow
 def test_a_preset_loads_from_an_installed_wheel(tmp_path):
     source = tmp_path / "src"  # build from a copy: the build writes build/ and *.egg-info
@@ -38,14 +47,16 @@ def test_a_preset_loads_from_an_installed_wheel(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path / "dist"), str(source), cwd=tmp_path, env=env)
+    # an isolated build: pip installs the build requirement (setuptools>=68) itself, whatever
+    # setuptools this venv has
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
+         str(source), cwd=tmp_path, env=env)
     (wheel,) = (tmp_path / "dist").glob("edgegate-*.whl")
-    _run(sys.executable, "-m", "venv", "--system-site-packages", str(tmp_path / "venv"),
-         cwd=tmp_path, env=env)
+    # a venv of its own, that sees no package from outside it, with the wheel and the runtime
+    # dependencies at this venv's versions
+    _run(sys.executable, "-m", "venv", str(tmp_path / "venv"), cwd=tmp_path, env=env)
     python = tmp_path / "venv" / "bin" / "python"
-    _run(str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel),
-         cwd=tmp_path, env=env)
+    _run(str(python), "-m", "pip", "install", "-q", str(wheel), *_runtime_pins(), cwd=tmp_path, env=env)
     work = tmp_path / "work"
     work.mkdir()
     (work / "edgegate.yaml").write_text("version: 1\nextends: coral-edgetpu\n")

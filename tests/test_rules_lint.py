@@ -87,8 +87,10 @@ def test_dtypes_of_weights_and_inputs_from_a_real_model():
 
 def test_unestimated_fail_warn_ignore():
     sizes = {"x": 4, "y": 4}
-    missing = [Unestimated("a", "Foo", "", "no formula"), Unestimated("b", "Foo", "", "no formula"),
-               Unestimated("c", "Bar", "vendor", "no formula")]
+    missing = [Unestimated("a", "Foo", "", "no cost formula for op Foo"),
+               Unestimated("b", "Foo", "", "no cost formula for op Foo"),
+               Unestimated("c", "Bar", "vendor", "no cost formula for op vendor.Bar"),
+               Unestimated("r", "Relu", "", "shape of tensor 'y' is unknown")]
     estimate = estimate_of([layer(0, "l", ["x"], ["y"], sizes)], sizes, unestimated=missing)
 
     def run(mode):
@@ -98,10 +100,13 @@ def test_unestimated_fail_warn_ignore():
     advice = " (give it a cost under custom_ops, or set unestimated: warn)"
     assert run("fail") == [
         (False, "error", "2 nodes of op Foo could not be costed, first 'a': totals are lower bounds" + advice),
+        (False, "error", "1 node of op Relu could not be costed, first 'r': shape of tensor 'y' is unknown;"
+         " totals are lower bounds (custom_ops cannot replace edgegate's formula for Relu: export the model"
+         " so what it needs is known from the file, such as static shapes, or set unestimated: warn)"),
         (False, "error", "1 node of op vendor.Bar could not be costed, first 'c': totals are lower bounds"
          + advice),
     ]
-    assert [severity for _, severity, _ in run("warn")] == ["warning", "warning"]
+    assert [severity for _, severity, _ in run("warn")] == ["warning", "warning", "warning"]
     assert run("ignore") == []
     budget = Budget("b", settings=RunSettings(unestimated="fail"))
     assert [f.passed for f in unestimated.check(subject(budget))] == [True]

@@ -9,8 +9,8 @@ the step outputs to ``$GITHUB_OUTPUT``. Standard error passes through
 command. ``models: changed``
 checks the models changed since the pull request's base (``pull_request.base.sha``; a push's
 ``before``; ``merge_group.base_sha``), fetching that commit into a shallow checkout; an event
-without a base checks all models. The exit code is ``edgegate check``'s, so violations fail the
-step.
+without a base checks all models, and so does a change to the policy since the base (the rule
+of ``--changed-since``). The exit code is ``edgegate check``'s, so violations fail the step.
 
 ``python -m edgegate.cli.action cache-key`` (run with the action's checkout on ``PYTHONPATH``,
 before edgegate is installed) writes the key of the action's pip cache: the runner's OS, the

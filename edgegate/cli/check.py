@@ -1,11 +1,16 @@
 """``edgegate check [FILES...]``: the gate. Checks models against the repo's policy.
 
-With files (as pre-commit passes them) it checks those the policy's globs select; with none
-(or ``--all``), every ``*.onnx`` under the repo root that a budget selects; with
-``--changed-since REF``, only the models changed since REF (of FILES, when given), each
-compared with its REF version (deltas in every report). A run over every model that the
-policy selects none of is a usage error (its globs match nothing); with FILE arguments,
-``--changed-since`` or an empty ``--shard``, checking nothing is normal and says so.
+With files (as pre-commit passes them) it checks the models among them (``*.onnx`` files and
+files a budget selects) that the policy's globs select; a file of the policy among them (its
+file, its ``extends`` chain, ``[tool.edgegate]``'s pyproject.toml, the baseline) means every
+model, and other files are left out. With none (or ``--all``), every ``*.onnx`` under the repo
+root that a budget selects; with ``--changed-since REF``, only the models changed since REF (of
+FILES, when given), each compared with its REF version (deltas in every report), or every
+model when a file of the policy changed since REF. A model no budget selects is an
+``unselected`` finding. A run over every model that the policy selects none of is a usage
+error (its globs match nothing); with FILE arguments, ``--changed-since`` or an empty
+``--shard``, checking nothing is normal and says so. ``--quiet`` keeps the text report to what
+failed or warned.
 ``--jobs``/``--shard`` spread a large run over processes and CI jobs (``edgegate merge`` joins
 shards); ``--baseline`` turns on ``max_increase`` limits against a recorded baseline;
 ``--history`` appends the metrics to a JSON Lines file. Reports go to standard output and files
@@ -24,13 +29,17 @@ from pathlib import Path
 from edgegate.cli.runopts import (
     add_policy_arguments,
     add_scale_arguments,
+    counted,
     nothing_checked,
     root_from_args,
     run_scaled,
+    split_files,
     with_changes,
 )
 from edgegate.policy.discover import find_policy, shown_path
+from edgegate.policy.load import load_policy
 from edgegate.regression.history import append_history, current_commit, now
+from edgegate.regression.refs import policy_changes
 from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
 from edgegate.scale.parallel import CheckSpec
 
@@ -52,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="baseline file (`edgegate baseline --out`) for max_increase limits")
     parser.add_argument("--history", metavar="PATH",
                         help="append this run's metrics to a JSON Lines history (`edgegate trend`)")
+    parser.add_argument("--quiet", "-q", "--failures-only", dest="quiet",
+                        action=argparse.BooleanOptionalAction, default=False,
+                        help="text on standard output: only the checks that failed or warned, a"
+                        " passing model in one line, and the count line (the pre-commit hook's"
+                        " default; --no-quiet: everything)")
     add_scale_arguments(parser)
     add_report_arguments(parser)
 
@@ -62,19 +76,37 @@ def run(args: argparse.Namespace) -> int:
     outputs = plan(args.format, report_files(args),
                    args.github_summary, os.environ)
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
-    files: list[str] | None = list(args.files) or None
+    policy = load_policy(spec.policy)  # an invalid policy stops here (exit 4), whatever is checked
+    read = [args.baseline] if args.baseline else []
+    files: list[str] | None = None if args.all else list(args.files) or None
     what = "file given"
+    everything = None  # why every model (of FILES, else of the tree) is checked
+    if files is not None:
+        models, given = split_files(policy, root, files, read)
+        if given:
+            everything = f"policy file {', '.join(given)} given"
+        elif not models:
+            what = f"model or policy file among the {counted(len(files), 'file given')}"
+        files = None if given else models
     if args.changed_since is not None:
         spec, changed = with_changes(spec, args.changed_since)
-        files = changed_of(changed, files)  # none changed: check nothing
-        what = f"model changed since {args.changed_since}"
+        policy_files = [] if everything else policy_changes(policy, root, args.changed_since, read)
+        if policy_files:
+            everything = f"policy changed since {args.changed_since} ({', '.join(policy_files)})"
+        elif everything is None:
+            files = changed_of(changed, files)  # none changed: check nothing
+            what = f"model changed since {args.changed_since}"
     run_ = run_scaled(args, spec, files, strict=args.strict, no_fail=args.no_fail)
+    if everything is not None and run_.result.results:
+        count = len({result.model for result in run_.result.results})
+        print(f"edgegate: {everything}: checking all {count} model{'' if count == 1 else 's'}",
+              file=sys.stderr)
     if not run_.result.results:
         note = nothing_checked(spec, None if args.all else files, args.shard, what)
         print(f"edgegate: nothing to check: {note}", file=sys.stderr)
     if args.history:
         append_history(args.history, run_.result, now(), current_commit(root))
-    write_all(outputs, run_.records(), sys.stdout)
+    write_all(outputs, run_.records(), sys.stdout, quiet=args.quiet)
     return run_.result.exit_code()
 
 

@@ -2,26 +2,36 @@
 
 Every model gets a budget whose limits are its current values plus a stated headroom
 (``--headroom``, default 10%), so the gate passes today and each later change is measured
-against today's numbers. ``edgegate check`` then suggests tighter limits as models improve.
+against today's numbers; a last, catch-all budget checks the models added later, within the
+largest value of any model today plus the headroom. ``edgegate check`` then suggests tighter
+limits as models improve. Every unbound input dimension of every model is reported in one run,
+and nothing is written until all are bound. The YAML comes from yaml's safe dumper, never
+from string formatting, so any model name or path is quoted as YAML needs.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+import yaml
 
 from edgegate.cli.check import root_from_args
 from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.config import resources
-from edgegate.errors import UsageError
+from edgegate.errors import BindingError, ExitCode, UsageError
 from edgegate.estimator.estimate import estimate as estimate_file
 from edgegate.estimator.result import Estimate
 from edgegate.metrics import METRICS
+from edgegate.model.bind import graph_inputs
+from edgegate.model.load import load_model
 from edgegate.policy.discover import shown_path
 from edgegate.policy.load import load_policy
+from edgegate.policy.types import DEFAULT_INCLUDE
 from edgegate.rules.engine import discover_models
 from edgegate.rules.limits import RATCHET_HEADROOM
 from edgegate.target.load import load_shipped_target
@@ -30,6 +40,8 @@ from edgegate.target.types import Target, compute_precision
 from edgegate.units import round_limit
 
 MAX_METRICS = ("flops", "params", "weight_bytes", "peak_activation_bytes", "dram_bytes")
+CATCH_ALL = "new-models"
+"""The name of the budget for models added after init (``-2``... when a model's stem has it)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Estimate every model, write the policy, check that it loads, say what was written."""
+    """Estimate every model, write the policy, check that it loads, say what was written.
+
+    Every unbound input dimension of every model is reported in one run (one line each, then
+    the options that bind them), and nothing is written until all are bound (exit 5).
+    """
     root = root_from_args(args.root)
     output = Path(args.output) if args.output else root / "edgegate.yaml"
     if output.exists() and not args.force:
@@ -60,23 +76,81 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no .onnx models found under {root}")
     bindings = bindings_from_args(args)
     dims, shapes = bindings["dims"], bindings["input_shapes"]
-    budgets: dict[str, tuple[str, dict[str, str]]] = {}
-    unestimated = False
+    estimates: dict[str, Estimate] = {}
+    gaps: list[Gap] = []
     for relative in models:
-        found = estimate_file(shown_path(root / relative), precision=args.precision,
-                              fusion=args.fusion, **bindings)
-        unestimated = unestimated or bool(found.unestimated)
-        budgets[_budget_name(relative, budgets)] = (relative, _limits(found, target, args))
+        path = shown_path(root / relative)
+        missing = unbound(path, dims, shapes)
+        if missing:
+            gaps += missing
+            continue
+        try:
+            estimates[relative] = estimate_file(path, precision=args.precision, fusion=args.fusion,
+                                                **bindings)
+        except BindingError as error:  # a binding that does not fit the model
+            gaps.append(Gap(path, str(error).removeprefix(f"{path}: "), None, None))
+    if gaps:
+        report_gaps(gaps, sys.stderr)
+        return int(ExitCode.BINDING_ERROR)
+    budgets: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
+    for relative, found in estimates.items():
+        budgets[_budget_name(relative, budgets)] = (_anchored(relative), _limits(found, target, args))
     settings: dict[str, Any] = {"precision": args.precision, "fusion": args.fusion}
     settings.update({key: value for key, value in (
-        ("dims", dims), ("input_shapes", {k: list(v) for k, v in shapes.items()}),
+        ("dims", _Flow(dims)), ("input_shapes", _Flow((k, list(v)) for k, v in shapes.items())),
         ("target", args.target), ("fps", args.fps)) if value})
-    settings["unestimated"] = "warn" if unestimated else "fail"
-    output.write_text(render(settings, budgets, args.headroom), encoding="utf-8")
+    settings["unestimated"] = "warn" if any(e.unestimated for e in estimates.values()) else "fail"
+    catch_all = _catch_all(list(estimates.values()), target, args)
+    output.write_text(render(settings, budgets, catch_all, args.headroom), encoding="utf-8")
     policy = load_policy(output)
     print(f"wrote {output}: {len(policy.budgets)} budget{'' if len(policy.budgets) == 1 else 's'},"
           f" limits at current values + {args.headroom:g}%; next: edgegate check")
     return 0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What keeps one model from being estimated: an input dimension left unbound (``input``,
+    with ``symbol``, None when anonymous), or a binding that does not fit (``input`` None)."""
+
+    model: str
+    message: str
+    input: str | None
+    symbol: str | None
+
+
+def unbound(path: str, dims: dict[str, int], shapes: dict[str, tuple[int, ...]]) -> list[Gap]:
+    """Every input dimension of the model at ``path`` that neither ``dims`` nor ``shapes``
+    binds, in input order."""
+    gaps = []
+    for value in graph_inputs(load_model(path).graph):
+        if not value.type.HasField("tensor_type") or value.name in shapes:
+            continue
+        tensor = value.type.tensor_type
+        if not tensor.HasField("shape"):
+            gaps.append(Gap(path, f"input '{value.name}' has no declared shape", value.name, None))
+            continue
+        for index, dim in enumerate(tensor.shape.dim):
+            if dim.dim_value > 0 or (dim.dim_param and dim.dim_param in dims):
+                continue
+            what = f"('{dim.dim_param}') is unbound" if dim.dim_param else "has no size"
+            gaps.append(Gap(path, f"input '{value.name}' dimension {index} {what}", value.name,
+                            dim.dim_param or None))
+    return gaps
+
+
+def report_gaps(gaps: list[Gap], out: TextIO) -> None:
+    """One error line per gap, then the options that would bind them all."""
+    for gap in gaps:
+        out.write(f"edgegate: error: {gap.model}: {gap.message}\n")
+    symbols = sorted({gap.symbol for gap in gaps if gap.symbol})
+    inputs = sorted({gap.input for gap in gaps if gap.input and not gap.symbol})
+    options = ([f"--dim {symbol}=N" for symbol in symbols]
+               + [f"--input-shape {name}=D0xD1x..." for name in inputs])
+    count = len({gap.model for gap in gaps})
+    out.write(f"edgegate: init wrote nothing: {len(gaps)} problem{'' if len(gaps) == 1 else 's'} in"
+              f" {count} model{'' if count == 1 else 's'}; bind every dimension and run it again"
+              + (f" ({' '.join(options)})" if options else "") + "\n")
 
 
 def _target(name: str | None) -> Target | None:
@@ -99,40 +173,88 @@ def _budget_name(relative: str, taken: dict[str, Any]) -> str:
     return name
 
 
-def _limits(estimate: Estimate, target: Target | None, args: argparse.Namespace) -> dict[str, str]:
-    """``{metric: "max: 4.5 GFLOP"}``: current values plus headroom (minus, for a minimum)."""
-    factor = Fraction(str(args.headroom)) / 100
+def _anchored(relative: str) -> str:
+    """The glob that selects exactly ``relative``: a root-level file anchored with ``/`` (a glob
+    without ``/`` would match that name at any depth)."""
+    return relative if "/" in relative else "/" + relative
+
+
+def _values(estimate: Estimate, target: Target | None, args: argparse.Namespace) -> dict[str, Fraction]:
+    """The metrics init limits, as exact numbers: the model's, and the target's with --target."""
     values: dict[str, int | float] = dict(estimate.metrics())
-    names = list(MAX_METRICS)
+    names = [*MAX_METRICS, "arithmetic_intensity"]
     if target is not None:
         precision = compute_precision(estimate)
         if target.peak_for(precision) is None:
             raise UsageError(f"{estimate.model}: {target.missing_peak(precision)}; pass --precision")
         values.update(evaluate(estimate, target, precision, args.fps).metrics())
         names += ["latency_ms"] + (["bandwidth_at_fps"] if args.fps else [])
-    limits = {name: f"max: {round_limit(Fraction(values[name]) * (1 + factor), METRICS[name].unit)}"
-              for name in names}
-    intensity = Fraction(values["arithmetic_intensity"]) * (1 - factor)
-    limits["arithmetic_intensity"] = f"min: {round_limit(intensity, 'FLOP/B', up=False)}"
+    return {name: Fraction(values[name]) for name in names}
+
+
+def _bounds(values: dict[str, Fraction], headroom: float) -> dict[str, dict[str, str]]:
+    """``{metric: {"max": "4.5 GFLOP"}}``: ``values`` plus headroom, rounded up (a minimum:
+    minus headroom, rounded down)."""
+    factor = Fraction(str(headroom)) / 100
+    limits: dict[str, dict[str, str]] = {
+        name: _Flow(max=round_limit(value * (1 + factor), METRICS[name].unit))
+        for name, value in values.items() if name != "arithmetic_intensity"}
+    limits["arithmetic_intensity"] = _Flow(
+        min=round_limit(values["arithmetic_intensity"] * (1 - factor), "FLOP/B", up=False))
     return limits
 
 
-def render(settings: dict[str, Any], budgets: dict[str, tuple[str, dict[str, str]]],
-           headroom: float) -> str:
-    """The policy text: a header saying how limits were set, defaults, one budget per model."""
+def _limits(estimate: Estimate, target: Target | None, args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """One model's limits: its current values plus headroom (minus, for a minimum)."""
+    return _bounds(_values(estimate, target, args), args.headroom)
+
+
+def _catch_all(estimates: list[Estimate], target: Target | None,
+               args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """The catch-all budget's limits: the largest value of any model today plus headroom (for
+    arithmetic intensity, the smallest minus headroom), so a new model may cost what the
+    costliest one does now."""
+    per_model = [_values(estimate, target, args) for estimate in estimates]
+    combined = {name: max(values[name] for values in per_model) for name in per_model[0]}
+    combined["arithmetic_intensity"] = min(values["arithmetic_intensity"] for values in per_model)
+    return _bounds(combined, args.headroom)
+
+
+def render(settings: dict[str, Any], budgets: dict[str, tuple[str, dict[str, dict[str, str]]]],
+           catch_all: dict[str, dict[str, str]], headroom: float) -> str:
+    """The policy text: a header saying how limits were set, then the YAML (yaml's safe dumper,
+    so any model name or path is quoted as YAML needs): defaults, one budget per model, and the
+    catch-all budget for models added later."""
     count = len(budgets)
-    lines = [
-        f"# edgegate policy written by `edgegate init` for {count} model{'' if count == 1 else 's'}.",
-        f"# Each limit is the model's value today plus {headroom:g}% headroom (minus, for a minimum).",
-        "# Tighten them as models improve: `edgegate check` suggests a tighter limit when a model",
-        "# sits under half of one.",
-        "version: 1",
-        "defaults:",
-        *(f"  {key}: {json.dumps(value)}" for key, value in settings.items()),
-        "budgets:",
+    catch_all_name = _budget_name(CATCH_ALL, budgets)
+    header = [
+        f"edgegate policy written by `edgegate init` for {count} model{'' if count == 1 else 's'}.",
+        f"Each limit is the model's value today plus {headroom:g}% headroom (minus, for a minimum).",
+        f"Budget '{catch_all_name}' checks every model added later, within the largest value of any",
+        "model today plus the same headroom; give a new model its own budget when it matters.",
+        "Tighten limits as models improve: `edgegate check` suggests a tighter limit when a model",
+        "sits under half of one.",
     ]
-    for name, (relative, limits) in budgets.items():
-        anchored = relative if "/" in relative else "/" + relative
-        lines += [f"  {json.dumps(name)}:", f"    include: [{json.dumps(anchored)}]", "    limits:"]
-        lines += [f"      {metric}: {{{bound}}}" for metric, bound in limits.items()]
-    return "\n".join(lines) + "\n"
+    document: dict[str, Any] = {"version": 1, "defaults": settings, "budgets": {}}
+    for name, (glob, limits) in budgets.items():
+        document["budgets"][name] = {"include": [glob], "limits": limits}
+    document["budgets"][catch_all_name] = {
+        "include": list(DEFAULT_INCLUDE), "exclude": [glob for glob, _ in budgets.values()],
+        "limits": catch_all}
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=100)
+    return "".join(f"# {line}\n" for line in header) + body
+
+
+class _Flow(dict):  # type: ignore[type-arg]
+    """A mapping written on one line (``{max: 5 MFLOP}``, ``{batch: 1}``)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """yaml's safe dumper, writing lists and :class:`_Flow` mappings on one line."""
+
+
+_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", data.items(), flow_style=True))
+_Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=True))

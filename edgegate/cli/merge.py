@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="append the merged run's metrics to this JSON Lines history")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no report on standard output (files are still written)")
+    parser.add_argument("--failures-only", action="store_true",
+                        help="text on standard output: only the checks that failed or warned, a"
+                        " passing model in one line, and the count line")
 
 
 def merge_deltas(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -57,5 +60,5 @@ def run(args: argparse.Namespace) -> int:
         records["deltas"] = deltas
     if args.history:
         append_history(args.history, merged, now(), current_commit(Path.cwd()))
-    write_all(outputs, records, sys.stdout)
+    write_all(outputs, records, sys.stdout, quiet=args.failures_only)
     return merged.exit_code()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from edgegate.errors import UsageError
 from edgegate.policy.discover import find_policy, repo_root, shown_path
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
+from edgegate.policy.types import Policy
 from edgegate.regression.refs import RefChange, deleted_models
 from edgegate.rules.engine import discover_models
 from edgegate.scale.parallel import CheckRun, CheckSpec, parse_shard, relative_path, run_checks
@@ -64,6 +66,23 @@ def run_scaled(args: argparse.Namespace, spec: CheckSpec, files: list[str] | Non
     return run_checks(spec, chosen, strict, no_fail, args.jobs, shard, sys.stderr)
 
 
+def split_files(policy: Policy, root: Path, files: Sequence[str],
+                read: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the models among ``files``: ``*.onnx`` files and files a budget selects; the files of
+    the policy among them: its own files (``policy.sources``) and the others the run ``read``,
+    such as a baseline). Any other file is left out: pre-commit passes every staged file its
+    pattern matches, policy candidates and unrelated YAML alike."""
+    own = {Path(path).resolve() for path in (*policy.sources, *read)}
+    models: list[str] = []
+    given: list[str] = []
+    for path in files:
+        if Path(path).resolve() in own:
+            given.append(path)
+        elif path.endswith(".onnx") or any(selects(b, relative_path(root, path)) for b in policy.budgets):
+            models.append(path)
+    return models, given
+
+
 def with_changes(spec: CheckSpec, ref: str) -> tuple[CheckSpec, list[str]]:
     """``spec`` measuring deltas against ``ref``, and the changed models to check (paths under
     the root): added, modified, renamed or copied since REF; deleted ones get deltas only."""
@@ -88,7 +107,7 @@ def nothing_checked(spec: CheckSpec, files: list[str] | None, shard: str | None,
     if selected and shard is not None:
         index, count = parse_shard(shard)
         noun = "model" if files is None else what
-        return f"shard {index}/{count} holds none of the {_count(len(selected), noun)} {spec.policy} selects"
+        return f"shard {index}/{count} holds none of the {counted(len(selected), noun)} {spec.policy} selects"
     if files is None:
         plural = "" if len(paths) == 1 else "s"
         found = (f"it holds {len(paths)} *.onnx file{plural}: check the budgets' include globs"
@@ -96,10 +115,10 @@ def nothing_checked(spec: CheckSpec, files: list[str] | None, shard: str | None,
         raise UsageError(f"{spec.policy} selects no model under {root.resolve()} ({found})")
     if not paths:
         return f"no {what}"
-    return f"{spec.policy} selects none of the {_count(len(paths), what)}"
+    return f"{spec.policy} selects none of the {counted(len(paths), what)}"
 
 
-def _count(number: int, noun: str) -> str:
+def counted(number: int, noun: str) -> str:
     """``1 model``, ``3 models``; a noun with a tail pluralizes its first word (``models changed``)."""
     head, _, tail = noun.partition(" ")
     return f"{number} {head}{'' if number == 1 else 's'}{' ' + tail if tail else ''}"

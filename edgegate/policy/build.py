@@ -41,7 +41,8 @@ def build_policy(document: Document) -> Policy:
     custom = _custom_costs(document, problems)
     if problems:
         raise PolicyProblems(problems)
-    return Policy(document.path, budgets, targets, custom)
+    unselected = data.get("unselected", "warning")
+    return Policy(document.path, budgets, targets, custom, "off" if unselected is False else unselected)
 
 
 def _policy_targets(document: Document, problems: list[PolicyError]) -> dict[str, Target]:

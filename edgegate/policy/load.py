@@ -8,6 +8,7 @@ validated on its own, so each error points at the file and line that holds it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,12 @@ from edgegate.policy.types import Policy
 
 
 def load_policy(path: str | Path) -> Policy:
-    """The Policy in ``path`` (YAML, or pyproject.toml's ``[tool.edgegate]``); PolicyError if invalid."""
+    """The Policy in ``path`` (YAML, or pyproject.toml's ``[tool.edgegate]``); PolicyError if
+    invalid. Its ``sources`` are ``path`` and every file its ``extends`` chain read."""
     document = read_document(str(path))
-    return build_policy(resolve(document, (_identity(str(path)),)))
+    sources: list[str] = []
+    policy = build_policy(resolve(document, (_identity(str(path)),), sources))
+    return replace(policy, sources=tuple(sources))
 
 
 def read_document(path: str) -> Document:
@@ -41,8 +45,11 @@ def read_document(path: str) -> Document:
     return load_yaml(path, text)
 
 
-def resolve(document: Document, chain: tuple[str, ...]) -> Document:
-    """``document`` validated and merged over everything it extends."""
+def resolve(document: Document, chain: tuple[str, ...], sources: list[str] | None = None) -> Document:
+    """``document`` validated and merged over everything it extends; the path of each file
+    read is appended to ``sources``, child first."""
+    if sources is not None:
+        sources.append(document.path)
     if document.data is None:
         raise PolicyError("the policy is empty: it needs at least 'version: 1' and a budget",
                           document.path)
@@ -53,7 +60,7 @@ def resolve(document: Document, chain: tuple[str, ...]) -> Document:
     if extends is None:
         return document
     parent_path, parent = _read_parent(document, extends, chain)
-    return merge(resolve(parent, chain + (parent_path,)), document)
+    return merge(resolve(parent, chain + (parent_path,), sources), document)
 
 
 def _read_parent(document: Document, extends: str, chain: tuple[str, ...]) -> tuple[str, Document]:

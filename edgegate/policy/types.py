@@ -71,9 +71,16 @@ class Budget:
 
 @dataclass(frozen=True)
 class Policy:
-    """A loaded policy: where it came from, its budgets, the targets and custom op costs it knows."""
+    """A loaded policy: where it came from, its budgets, the targets and custom op costs it knows.
+
+    ``unselected`` is what a model no budget selects is (``error``, ``warning`` or ``off``);
+    ``sources`` every file the policy was read from: itself, then each file of its ``extends``
+    chain, a shipped preset included (its path inside the installed package).
+    """
 
     path: str
     budgets: tuple[Budget, ...]
     targets: Mapping[str, Target] = field(default_factory=dict)
     custom_costs: Mapping[str, CostFn] = field(default_factory=dict)
+    unselected: str = "warning"
+    sources: tuple[str, ...] = ()

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgegate.errors import EdgegateError, UsageError
+from edgegate.config.document import load_pyproject
+from edgegate.errors import EdgegateError, PolicyError, UsageError
 from edgegate.policy.select import selects
 from edgegate.policy.types import Budget, Policy
 from edgegate.regression.deltas import MetricDelta, deltas_record, metric_deltas
 from edgegate.rules.engine import Checker
 from edgegate.rules.findings import ModelResult
+from edgegate.vcs import changed_among, file_at
 
 Metrics = Mapping[str, int | float]
 
@@ -71,6 +73,27 @@ def _git_show(root: Path, ref: str, path: str, into: Path) -> bool:
         except FileNotFoundError:
             raise UsageError("--changed-since needs git, and git is not installed") from None
     return done.returncode == 0
+
+
+def policy_changes(policy: Policy, root: Path, ref: str, read: Sequence[str] = ()) -> list[str]:
+    """The files of ``policy`` (itself and its ``extends`` chain, a shipped preset only when it
+    lies in the repository) and the other files the run ``read`` (a baseline) that changed
+    since REF. A pyproject.toml counts only when its ``[tool.edgegate]`` table changed."""
+    changed = changed_among(root, ref, [*policy.sources, *read])
+    return [path for path in changed
+            if Path(path).name != "pyproject.toml" or _table_changed(root, ref, path)]
+
+
+def _table_changed(root: Path, ref: str, path: str) -> bool:
+    """True unless ``[tool.edgegate]`` of ``path`` reads the same now as at REF."""
+    before = file_at(root, ref, path)
+    if before is None:
+        return True
+    try:
+        old, new = load_pyproject(path, before), load_pyproject(path, Path(path).read_text(encoding="utf-8"))
+    except (PolicyError, OSError, UnicodeDecodeError):
+        return True
+    return old is None or new is None or old.data != new.data
 
 
 def deleted_models(root: Path, ref: str) -> list[str]:

@@ -62,7 +62,12 @@ def rule_id(finding: Record) -> str:
 
 def label(model: Record) -> str:
     """``models/m.onnx [budget edge]``: one model under one budget, as every report names it."""
-    return f"{model['model']} [budget {model['budget']}]"
+    return f"{model['model']} [{budget_label(model)}]"
+
+
+def budget_label(model: Record) -> str:
+    """``budget edge``, or ``no budget`` for a model no budget selects."""
+    return f"budget {model['budget']}" if model["budget"] else "no budget"
 
 
 def quantity(finding: Record, key: str) -> str:

@@ -26,7 +26,7 @@ import hashlib
 import io
 from typing import NamedTuple, TextIO
 
-from edgegate.report.facts import Record, failing, label, level, one_line, printable
+from edgegate.report.facts import Record, budget_label, failing, label, level, one_line, printable
 from edgegate.report.text import write_model, write_tail
 
 ANNOTATIONS_PER_LEVEL = 10
@@ -142,7 +142,7 @@ def annotate(records: Record) -> list[Annotation]:
 
 def _title(model: Record, what: str) -> str:
     """``edgegate [budget edge]: 2 checks failed``."""
-    return f"edgegate [budget {printable(model['budget'])}]: {what}"
+    return f"edgegate [{printable(budget_label(model))}]: {what}"
 
 
 def _capped(lines: list[str]) -> list[str]:

@@ -10,7 +10,8 @@ detail as text: action-junit-report and dorny/test-reporter have no warning stat
 skipped case distinctly (⚠️ / ⚪) and do not fail on it, while they show a passed case's
 ``system-out`` nowhere. A model that could not be read or estimated is one case with an error
 element. Each case's ``time`` is the model's check time shared evenly among its cases (the
-estimate, which takes nearly all of it, serves every check).
+estimate, which takes nearly all of it, serves every check); 0 for a record that took none
+(a model no budget selects).
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def _suite(model: Record, strict: bool) -> TestSuite:
         for finding in model["findings"]:
             groups.setdefault(check_name(finding), []).append(finding)
         cases = [_case(name, findings, model, strict) for name, findings in groups.items()]
-    seconds = model.get("seconds")
+    seconds = model.get("seconds") or 0.0  # a record with no check time (a selection finding)
     for case in cases:
-        case.elapsed_sec = None if seconds is None else seconds / len(cases)
+        case.elapsed_sec = seconds / len(cases)
     return TestSuite(printable(label(model)), cases, package=printable(model["budget"]), file=path,
                      properties=_properties(model))
 

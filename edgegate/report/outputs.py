@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from edgegate.errors import UsageError
+from edgegate.report import text
 from edgegate.report.facts import Record
 from edgegate.report.markdown import SUMMARY_BYTES
 from edgegate.report.markdown import write as write_summary
@@ -69,9 +70,13 @@ def _parse(spec: str, environ: Mapping[str, str]) -> Output:
     return Output(resolve(name, environ), path or None, "--format")
 
 
-def write_all(outputs: Sequence[Output], records: Record, stdout: TextIO) -> None:
-    """Write every report; UsageError naming the option when a file cannot be written."""
+def write_all(outputs: Sequence[Output], records: Record, stdout: TextIO, quiet: bool = False) -> None:
+    """Write every report (the text on standard output only what failed or warned when
+    ``quiet``); UsageError naming the option when a file cannot be written."""
     for output in outputs:
+        if output.path is None and quiet and output.format == "text":
+            text.write(records, stdout, quiet=True)
+            continue
         if output.path is None:
             REPORTERS[output.format].write(records, stdout)
             continue

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from edgegate.metrics import METRICS
 from edgegate.report.facts import Record, failing, level, one_line, printable, rule_id
-from edgegate.rules.registry import RULES
+from edgegate.rules.registry import DESCRIBED
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://edgegate.dev"
@@ -140,7 +140,7 @@ def _descriptions(rule: str) -> tuple[str, str, str]:
         return (f"{metric} within the budget's limit.", meaning,
                 f"{meaning} The budget limits it under `limits: {metric}: {{max: ..., min: ...}}`;"
                 " reduce the model's cost or, if the growth is intended, raise the limit in the policy.")
-    module = RULES.get(rule)
+    module = DESCRIBED.get(rule)
     if module is None:
         return (f"edgegate rule {rule}.", f"edgegate rule {rule}.", f"See the policy's `{rule}` options.")
     doc = inspect.getdoc(module) or module.SUMMARY

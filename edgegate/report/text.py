@@ -4,9 +4,11 @@ Per model and budget: the settings, each checked metric with value, limit, headr
 excess) in percent and pass/fail, the top layers under a failing metric, a ratchet hint under
 a metric far below its limit, each lint rule's result, the target's ridge point and bound,
 and coverage; with ``--changed-since``, each changed model's metrics before and after
-(:mod:`edgegate.report.delta_lines`). A summary line ends the report. Reads only the run's
-records; names from the model or policy are printed with control characters escaped, so each
-stays on its line.
+(:mod:`edgegate.report.delta_lines`). A summary line ends the report. ``quiet`` (``check
+--quiet``) keeps only what needs attention: a model whose checks all pass is its verdict line,
+any other its verdict and the checks that failed or warned. Reads only the run's records;
+names from the model or policy are printed with control characters escaped, so each stays on
+its line.
 """
 
 from __future__ import annotations
@@ -19,26 +21,33 @@ from edgegate.report.facts import Record, has_limit, label, printable, quantity,
 from edgegate.units import format_quantity
 
 
-def write(records: Record, out: TextIO) -> None:
-    """Write the whole run as text to ``out``."""
+def write(records: Record, out: TextIO, quiet: bool = False) -> None:
+    """Write the whole run as text to ``out`` (only what failed or warned when ``quiet``)."""
     for model in records["models"]:
-        write_model(model, records["strict"], out)
-        out.write("\n")
-    for line in delta_lines.text_lines(records):
-        out.write(f"{line}\n")
+        write_model(model, records["strict"], out, quiet)
+        if not quiet:
+            out.write("\n")
+    if not quiet:
+        for line in delta_lines.text_lines(records):
+            out.write(f"{line}\n")
     write_tail(records, out)
 
 
-def write_model(model: Record, strict: bool, out: TextIO) -> None:
-    """One model under one budget: verdict, settings, every finding, target and coverage."""
+def write_model(model: Record, strict: bool, out: TextIO, quiet: bool = False) -> None:
+    """One model under one budget: verdict, settings, every finding, target and coverage; only
+    the verdict and the checks that failed or warned when ``quiet``."""
     verdict = "PASSED" if model["passed"] else "FAILED"
     out.write(f"{printable(label(model))}: {verdict}\n")
     if model["error"] is not None:
         out.write(f"  ERROR {printable(model['error'])}\n")
         return
-    out.write(f"  settings: {printable(_settings(model['settings']))}\n")
+    if model["settings"] and not quiet:
+        out.write(f"  settings: {printable(_settings(model['settings'], model.get('dims_used')))}\n")
     for finding in sorted(model["findings"], key=lambda f: f["rule"] != "limits"):  # metrics first
-        _finding(finding, strict, model, out)
+        if not (quiet and finding["passed"]):
+            _finding(finding, strict, model, out)
+    if quiet:
+        return
     if model["target"] is not None:
         out.write(f"  target: {printable(_target(model['target']))}\n")
     if model["coverage"]:
@@ -55,6 +64,10 @@ def write_tail(records: Record, out: TextIO) -> None:
     noun = "check" if counts["checked"] == 1 else "checks"
     out.write(f"{counts['checked']} model {noun}: {counts['passed']} passed, {counts['failed']} failed"
               f" ({_plural(counts['errors'], 'error')}, {_plural(counts['warnings'], 'warning')})")
+    if counts.get("unreadable"):
+        out.write(f", {counts['unreadable']} could not be read")
+    if counts.get("not_estimated"):
+        out.write(f", {counts['not_estimated']} could not be estimated")
     if records["no_fail"] and not records["passed"]:
         out.write("; --no-fail: reporting only")
     out.write("\n")
@@ -80,15 +93,17 @@ def _finding(finding: Record, strict: bool, model: Record, out: TextIO) -> None:
         out.write(f"        {where}: ratchet to {finding['suggestion']}\n")
 
 
-def _settings(settings: Mapping[str, Any]) -> str:
-    """``precision model, fusion paper, target x, 30 fps, dims batch=1``."""
+def _settings(settings: Mapping[str, Any], dims_used: Mapping[str, int] | None = None) -> str:
+    """``precision model, fusion paper, target x, 30 fps, dims batch=1``: the dims the model
+    uses (``dims_used``; all the budget binds when not known)."""
     parts = [f"precision {settings.get('precision')}", f"fusion {settings.get('fusion')}"]
     if settings.get("target"):
         parts.append(f"target {settings['target']}")
     if settings.get("fps") is not None:
         parts.append(format_quantity(settings["fps"], "fps"))
-    if settings.get("dims"):
-        parts.append("dims " + ", ".join(f"{k}={v}" for k, v in settings["dims"].items()))
+    dims = settings.get("dims") if dims_used is None else dims_used
+    if dims:
+        parts.append("dims " + ", ".join(f"{k}={v}" for k, v in dims.items()))
     if settings.get("input_shapes"):
         shapes = ", ".join(f"{k}={'x'.join(map(str, v))}" for k, v in settings["input_shapes"].items())
         parts.append(f"shapes {shapes}")

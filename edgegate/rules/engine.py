@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from edgegate.model.load import load_model
 from edgegate.policy.discover import shown_path
 from edgegate.policy.select import selects
 from edgegate.policy.types import Budget, Policy
+from edgegate.rules import unselected, unused_budget
 from edgegate.rules.binding import policy_advice
 from edgegate.rules.contributors import top_contributors
 from edgegate.rules.coverage import CustomTally, coverage
@@ -48,7 +49,11 @@ class Checker:
             if not budgets:
                 skipped.append(relative)
             results.extend(self.check_model(budget, relative) for budget in budgets)
-        return RunResult(self.policy.path, tuple(results), strict, no_fail, tuple(skipped))
+        notices = unselected.notices(self.policy, skipped)
+        if not files:
+            notices += unused_budget.notices(self.policy, self._relative(Path(self.policy.path)), candidates)
+        return RunResult(self.policy.path, tuple(results), strict, no_fail, tuple(skipped),
+                         tuple(sorted(notices, key=lambda notice: notice.model)))
 
     def _relative(self, path: Path) -> str:
         """``path`` relative to the root, posix; as given when it lies outside the root."""
@@ -85,6 +90,7 @@ class Checker:
             coverage=coverage(subject.estimate, subject.custom_flops),
             contributors={metric: layers for metric, layers in contributors.items() if layers},
             layers=() if subject.report is None else heaviest_layers(subject.estimate, subject.report),
+            dims_used=dims_used(budget.settings.dims, budget.settings.input_shapes, subject.facts),
         )
 
     def subject(self, budget: Budget, relative: str) -> Subject:
@@ -128,6 +134,14 @@ class Checker:
         if path not in self._facts:
             self._facts[path] = read_facts(load_model(path), os.path.getsize(path))
         return self._facts[path]
+
+
+def dims_used(dims: Mapping[str, int], shapes: Mapping[str, Any], facts: ModelFacts) -> dict[str, int]:
+    """The bindings of ``dims`` that the model's inputs use: symbols of inputs that ``shapes``
+    (a budget's ``input_shapes``) does not bind whole."""
+    symbols = {dim for fact in facts.inputs if fact.name not in shapes for dim in fact.dims
+               if isinstance(dim, str)}
+    return {name: value for name, value in dims.items() if name in symbols}
 
 
 def discover_models(root: Path) -> list[str]:

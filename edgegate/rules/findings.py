@@ -84,6 +84,10 @@ class ModelResult:
     """One model checked against one budget: its metrics, findings, and context.
 
     ``error`` (with ``exit_code``) is set when the model could not be estimated at all.
+    ``kind`` is ``check`` for a model checked under a budget, ``selection`` for a finding about
+    which models the budgets select (a model no budget selects, under budget ""; a budget that
+    selects no model, at the policy file): no metrics, no settings, one finding.
+    ``dims_used`` are the budget's ``dims`` that the model's inputs use (None: not known).
     ``layers`` are the layers that take the most time on the target (none without a target).
     ``seconds`` is the wall time the check took (None when unknown); it varies from run to
     run, so results compare equal without it.
@@ -100,6 +104,8 @@ class ModelResult:
     layers: tuple[LayerTime, ...] = ()
     error: str | None = None
     exit_code: int = 0
+    kind: str = "check"
+    dims_used: Mapping[str, int] | None = None
     seconds: float | None = field(default=None, compare=False)
 
     def passed(self, strict: bool) -> bool:
@@ -109,18 +115,23 @@ class ModelResult:
 
 @dataclass(frozen=True)
 class RunResult:
-    """A whole ``edgegate check`` run: every model result and how to turn it into an exit code."""
+    """A whole ``edgegate check`` run: every model result and how to turn it into an exit code.
+
+    ``results`` are the model checks; ``notices`` the selection results (kind ``selection``),
+    which count and fail like checks but have no metrics for baselines or the history.
+    """
 
     policy: str
     results: tuple[ModelResult, ...]
     strict: bool = False
     no_fail: bool = False
     skipped: tuple[str, ...] = ()
+    notices: tuple[ModelResult, ...] = ()
 
     @property
     def passed(self) -> bool:
         """True when every model was estimated and none fails the gate."""
-        return all(result.passed(self.strict) for result in self.results)
+        return all(result.passed(self.strict) for result in (*self.results, *self.notices))
 
     def exit_code(self) -> int:
         """0 pass; a model error's own code (3 unreadable, 5 binding) first; else 1 if the gate
@@ -133,14 +144,20 @@ class RunResult:
         return int(ExitCode.GATE_FAILED)
 
     def counts(self) -> dict[str, int]:
-        """Models checked/passed/failed and failing findings by severity."""
-        failing = [f for r in self.results for f in r.findings if not f.passed]
+        """Checks run/passed/failed (selection results included), failing findings by severity,
+        and the failed checks whose model could not be read (exit 3) or else estimated."""
+        everything = (*self.results, *self.notices)
+        failing = [f for r in everything for f in r.findings if not f.passed]
+        errors = [r for r in self.results if r.error is not None]
+        unreadable = sum(r.exit_code == ExitCode.MODEL_ERROR for r in errors)
         return {
-            "checked": len(self.results),
-            "passed": sum(r.passed(self.strict) for r in self.results),
-            "failed": sum(not r.passed(self.strict) for r in self.results),
+            "checked": len(everything),
+            "passed": sum(r.passed(self.strict) for r in everything),
+            "failed": sum(not r.passed(self.strict) for r in everything),
             "errors": sum(f.severity == "error" for f in failing),
             "warnings": sum(f.severity == "warning" for f in failing),
+            "unreadable": unreadable,
+            "not_estimated": len(errors) - unreadable,
         }
 
     def as_records(self) -> dict[str, Any]:
@@ -155,7 +172,7 @@ class RunResult:
             "no_fail": self.no_fail,
             "summary": self.counts(),
             "skipped": list(self.skipped),
-            "models": [_model_record(result, self.strict) for result in self.results],
+            "models": [_model_record(result, self.strict) for result in (*self.results, *self.notices)],
         }
 
 
@@ -164,11 +181,13 @@ def _model_record(result: ModelResult, strict: bool) -> dict[str, Any]:
     return {
         "model": result.model,
         "budget": result.budget,
+        "kind": result.kind,
         "passed": result.passed(strict),
         "error": result.error,
         "exit_code": result.exit_code if result.error is not None else None,
         "seconds": None if result.seconds is None else round(result.seconds, 6),
         "settings": dict(result.settings),
+        "dims_used": None if result.dims_used is None else dict(result.dims_used),
         "target": None if result.target is None else dict(result.target),
         "metrics": dict(result.metrics),
         "coverage": dict(result.coverage),

@@ -65,18 +65,20 @@ def _model_result(record: Mapping[str, Any], document_code: int) -> ModelResult:
         error=error,
         exit_code=int(code) if error is not None else 0,
         seconds=record.get("seconds"),
+        kind=str(record.get("kind", "check")),
+        dims_used=None if record.get("dims_used") is None else dict(record["dims_used"]),
     )
 
 
 def run_result(document: Mapping[str, Any], source: str = "<document>") -> RunResult:
     """The RunResult that wrote ``document``; UsageError (naming ``source``) if malformed."""
     try:
-        results = tuple(_model_result(record, int(document.get("exit_code", 0)))
-                        for record in document["models"])
+        records = [_model_result(record, int(document.get("exit_code", 0))) for record in document["models"]]
     except (KeyError, TypeError, ValueError) as error:
         raise UsageError(f"not a check result: malformed model record ({error!r})", source) from None
-    return RunResult(str(document.get("policy", "")), results, bool(document.get("strict")),
-                     bool(document.get("no_fail")), tuple(document.get("skipped", ())))
+    return RunResult(str(document.get("policy", "")), tuple(r for r in records if r.kind == "check"),
+                     bool(document.get("strict")), bool(document.get("no_fail")),
+                     tuple(document.get("skipped", ())), tuple(r for r in records if r.kind != "check"))
 
 
 def merge_results(parts: Sequence[RunResult], sources: Sequence[str]) -> RunResult:
@@ -92,12 +94,14 @@ def merge_results(parts: Sequence[RunResult], sources: Sequence[str]) -> RunResu
                                  f" {getattr(first, name)!r} in {sources[0]}", source)
     seen: dict[tuple[str, str], str] = {}
     for part, source in zip(parts, sources):
-        for result in part.results:
+        for result in (*part.results, *part.notices):
             key = (result.model, result.budget)
             if key in seen:
                 raise UsageError(f"cannot merge: {result.model} [budget {result.budget}] is also"
                                  f" in {seen[key]} (overlapping shards?)", source)
             seen[key] = source
     results = sorted((r for part in parts for r in part.results), key=lambda r: r.model)
+    notices = sorted((r for part in parts for r in part.notices), key=lambda r: r.model)
     skipped = sorted({path for part in parts for path in part.skipped})
-    return RunResult(first.policy, tuple(results), first.strict, first.no_fail, tuple(skipped))
+    return RunResult(first.policy, tuple(results), first.strict, first.no_fail, tuple(skipped),
+                     tuple(notices))

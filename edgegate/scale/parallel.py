@@ -26,6 +26,7 @@ from edgegate.policy.select import selects
 from edgegate.regression.baseline import baseline_deltas, load_baseline
 from edgegate.regression.checker import ComparingChecker
 from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
+from edgegate.rules import unselected, unused_budget
 from edgegate.rules.engine import discover_models
 from edgegate.rules.findings import ModelResult, RunResult
 
@@ -139,14 +140,15 @@ def relative_path(root: Path, path: str) -> str:
         return Path(path).as_posix()
 
 
-def plan(checker: ComparingChecker, files: Sequence[str] | None,
-         shard: tuple[int, int] | None) -> tuple[list[str], list[str]]:
-    """(models to check, models no budget selects), both in the serial run's order.
+def candidates_of(root: Path, files: Sequence[str] | None) -> list[str]:
+    """The repo-relative paths a run looks at: ``files``, or every model under the root (None)."""
+    return discover_models(root) if files is None else [relative_path(root, f) for f in files]
 
-    ``files`` None means every model under the root; an empty list, none.
-    """
-    root = checker.root
-    candidates = discover_models(root) if files is None else [relative_path(root, f) for f in files]
+
+def plan(checker: ComparingChecker, candidates: Sequence[str],
+         shard: tuple[int, int] | None) -> tuple[list[str], list[str]]:
+    """(models to check, models no budget selects) among ``candidates`` in ``shard``, both in
+    the serial run's order."""
     chosen: list[str] = []
     skipped: list[str] = []
     for relative in in_shard(candidates, shard):
@@ -176,7 +178,8 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     """Check ``files`` (None: every model under the root) in ``shard``, with ``jobs``
     processes; a progress line goes to ``progress`` when it is a terminal."""
     checker = spec.build()
-    paths, skipped = plan(checker, files, shard)
+    candidates = candidates_of(checker.root, files)
+    paths, skipped = plan(checker, candidates, shard)
     line = Progress(len(paths), progress if progress is not None else sys.stderr)
     results: list[ModelResult] = []
     deltas: list[ModelDelta] = []
@@ -187,7 +190,12 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     line.close()
     if checker.ref is not None:
         deltas.extend(checker.ref.deleted(in_shard(spec.deleted, shard)))
-    result = RunResult(checker.policy.path, tuple(results), strict, no_fail, tuple(skipped))
+    notices = unselected.notices(checker.policy, skipped)
+    if files is None and (shard is None or shard[0] == 1):  # the whole tree, reported once
+        where = relative_path(checker.root, checker.policy.path)
+        notices += unused_budget.notices(checker.policy, where, candidates)
+    result = RunResult(checker.policy.path, tuple(results), strict, no_fail, tuple(skipped),
+                       tuple(sorted(notices, key=lambda notice: notice.model)))
     if checker.ref is None and checker.baseline is not None:
         return CheckRun(result, checker.baseline.path, tuple(baseline_deltas(checker.baseline, results)),
                         "baseline")
