@@ -145,8 +145,8 @@ def test_unbound_dimension_exit_code():
     ("args", "message"),
     [
         (["--dim", "batch"], "--dim 'batch' is not NAME=VALUE (for example --dim batch=1)"),
-        (["--dim", "batch=-1"], "--dim batch: '-1' is not a positive integer"),
-        (["--input-shape", "mfcc=1x1x49xQ"], "is not a shape of positive integers"),
+        (["--dim", "batch=-1"], "--dim batch: '-1' is not a non-negative integer"),
+        (["--input-shape", "mfcc=1x1x49xQ"], "is not a shape of non-negative integers"),
     ],
 )
 def test_usage_errors(args, message):

@@ -18,7 +18,9 @@ agraph (float[1, 3, 8, 8] x) => (float[1, 4, 8, 8] y) {
   y = Relu(b)
 }
 """
-BN_WEIGHTS = {"w": (4, 3, 3, 3), "s": (4,), "bb": (4,), "mu": (4,), "var": (4,)}
+# distinct values: small constants with equal values would count once as params
+BN_WEIGHTS = {"w": (4, 3, 3, 3), **{name: np.full(4, k, np.float32) for k, name in
+                                    enumerate(("s", "bb", "mu", "var"), start=2)}}
 
 
 def test_conv_bn_relu_fused_by_hand():
@@ -174,7 +176,9 @@ def test_constant_shared_through_identity_counts_once():
       z = Conv(x, w2, b2)
     }
     """
-    e = edgegate.estimate(parse(text, {"w1": (4, 4, 1, 1), "w2": (4, 4, 1, 1), "b": (4,)}))
+    weights = {"w1": np.full((4, 4, 1, 1), 2, np.float32), "w2": np.full((4, 4, 1, 1), 3, np.float32),
+               "b": (4,)}
+    e = edgegate.estimate(parse(text, weights))
     # two 16-element weights + the one stored bias b (4 elements, not 4 per alias) = 36
     assert e.params == 16 + 16 + 4
     # but each conv reads b: 2 * (64 + 16) weight bytes per inference

@@ -1,7 +1,7 @@
 """Shapes through onnxruntime's com.microsoft ops, which onnx's own inference cannot see into.
 
 onnxruntime's quantizer and transformer optimizer write these ops without value_info. Each case
-puts one contrib op before a Cast to float and a Relu, and checks the Relu's FLOPs (one per
+puts one contrib op before a Cast to double and a Relu, and checks the Relu's FLOPs (one per
 element of the contrib op's output) and the bytes the Cast reads (elements * the contrib
 output's element size), so a wrong or missing output shape or dtype shows.
 """
@@ -14,7 +14,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
 
-F32, U8, I8, I32 = TensorProto.FLOAT, TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+F32, F64, U8, I8, I32 = (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.UINT8, TensorProto.INT8,
+                         TensorProto.INT32)
 S = np.array(0.1, np.float32)
 Z8 = np.array(0, np.uint8)
 
@@ -102,11 +103,11 @@ CASES = {
 def _model(op_type, inputs, inits, attrs):
     names = [name for name, *_ in inputs] + list(inits)
     nodes = [helper.make_node(op_type, names, ["out"], domain="com.microsoft", name="contrib", **attrs),
-             helper.make_node("Cast", ["out"], ["f"], to=F32, name="cast"),
+             helper.make_node("Cast", ["out"], ["f"], to=F64, name="cast"),
              helper.make_node("Relu", ["f"], ["y"], name="after")]
     graph = helper.make_graph(
         nodes, "contrib", [helper.make_tensor_value_info(*spec) for spec in inputs],
-        [helper.make_tensor_value_info("y", F32, None)],
+        [helper.make_tensor_value_info("y", F64, None)],
         [numpy_helper.from_array(v, k) for k, v in inits.items()])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                     helper.make_opsetid("com.microsoft", 1)])

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = {"precision": args.precision, "fusion": args.fusion}
     settings.update({key: value for key, value in (
         ("dims", dims), ("input_shapes", {k: list(v) for k, v in shapes.items()}),
+        ("input_values", bindings["input_values"]), ("loops", bindings["loop_trips"]),
         ("target", args.target), ("fps", args.fps)) if value})
     settings["unestimated"] = "warn" if unestimated else "fail"
     output.write_text(render(settings, budgets, args.headroom), encoding="utf-8")
