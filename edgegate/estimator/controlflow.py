@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 
 from edgegate.cost.types import OpCost
-from edgegate.estimator.layers import LayerDraft, StoredConstant
+from edgegate.estimator.layers import LayerDraft, StoredConstant, stored_constant
 from edgegate.estimator.memory import resolve, size_in_bytes
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
@@ -188,6 +188,10 @@ CHOOSERS: dict[str, Callable[[ActiveNode, Scope, CostGraph, Mapping[str, int]], 
 
 CONTROL_FLOW = frozenset(CHOOSERS)
 
+DATA_FROM = {"If": 1, "Loop": 2, "Scan": 0}
+"""The first input each op reads as data (If's condition, Loop's trip count and condition are
+control values); a constant data input is a param (a Loop's carried start value)."""
+
 
 def draft_control_flow(
     node: ActiveNode,
@@ -205,6 +209,10 @@ def draft_control_flow(
         tensor = scope.get(name)
         if tensor is not None and not tensor.is_constant:
             draft.reads.append(resolve(name, aliases))
+    for tensor in info.inputs[DATA_FROM[info.op_type]:]:
+        if tensor is not None and tensor.is_constant:
+            for stored in scope.stored_of(tensor.name):
+                draft.constants[stored] = stored_constant(scope.get(stored) or tensor, precision)
     try:
         choice = CHOOSERS[info.op_type](node, scope, cost_graph, loops)
     except Uncostable as error:

@@ -20,7 +20,7 @@ from edgegate.cost.types import CostFn
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.estimator.controlflow import CONTROL_FLOW, draft_control_flow
 from edgegate.estimator.fusion import FUSIONS, plan_layers
-from edgegate.estimator.layers import LayerDraft, StoredConstant, draft_layer
+from edgegate.estimator.layers import LayerDraft, StoredConstant, draft_layer, stored_constant
 from edgegate.estimator.memory import peak_activation, resolve, size_in_bytes
 from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
@@ -119,6 +119,11 @@ def cost_graph(
         sizes.setdefault(name, size_in_bytes(scope.get(name), precision))
     for branch in analyzed.dropped:
         constants.update(cost_subgraph(branch, scope).constants)
+    for condition in analyzed.conditions:
+        for stored in scope.stored_of(condition):
+            tensor = scope.get(stored)
+            if tensor is not None:
+                constants[stored] = stored_constant(tensor, precision)
     return GraphCost(
         layers=layers,
         constants=constants,
@@ -177,7 +182,7 @@ def estimate_model(
         if model.functions:
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
-        inferred, analyzed = infer_and_analyze(model, dims or {})
+        inferred, analyzed = infer_and_analyze(model, dims or {}, input_values or {})
         graph = cost_graph(analyzed, precision, fusion, lookup_with(custom_costs or {}), loop_trips)
     except EdgegateError as error:
         error.path = path or error.path

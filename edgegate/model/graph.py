@@ -121,6 +121,7 @@ class AnalyzedGraph:
     shapes_known: bool
     injected: Mapping[str, Provenance] = field(default_factory=dict)
     dropped: list[onnx.GraphProto] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
 
 
 def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:

@@ -8,7 +8,7 @@ and where tensors stay unknown the constant shape arithmetic is evaluated
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import onnx
 from onnx import numpy_helper, shape_inference
@@ -132,17 +132,20 @@ def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.Mode
 
 
 def infer_and_analyze(
-    model: onnx.ModelProto, dims: Mapping[str, int]
+    model: onnx.ModelProto, dims: Mapping[str, int], given: Iterable[str] = ()
 ) -> tuple[onnx.ModelProto, AnalyzedGraph]:
     """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
 
     ``model`` must have bound inputs; it is modified in place (stale shapes cleared, folded
     nodes replaced by initializers, Ifs with a known condition by their taken branch).
+    ``given`` names the initializers that stand for input values the user gave: the file does
+    not store them, so they are no params.
     """
     check_sizes(model.graph)
     clear_stale_shapes(model.graph, dims)
-    completion = Completion()
+    completion = Completion(injected={name: ((name,), ()) for name in given})
     inferred, folding = _complete(model, completion)
     analyzed = analyze_graph(inferred.graph, folding=folding, injected=completion.injected)
     analyzed.dropped.extend(completion.dropped)
+    analyzed.conditions.extend(completion.conditions)
     return inferred, analyzed

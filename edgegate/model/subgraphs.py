@@ -35,12 +35,15 @@ class Completion:
 
     ``injected``: provenance of initializers that replaced folded nodes (edgegate.model.graph);
     ``dropped``: the branches of Ifs replaced by their taken branch, whose stored constants
-    still count as params; ``done``: per control-flow node, the outer facts it was last
-    completed with, so a subgraph is redone only when they grow.
+    still count as params, and ``conditions`` their conditions (the If still reads one: the
+    stored constants it is computed from count as params, as when it is not known);
+    ``done``: per control-flow node, the outer facts it was last completed with, so a
+    subgraph is redone only when they grow.
     """
 
     injected: dict[str, Provenance] = field(default_factory=dict)
     dropped: list[onnx.GraphProto] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
     done: dict[str, tuple] = field(default_factory=dict)
 
 
@@ -127,6 +130,7 @@ def inline_known_ifs(graph: onnx.GraphProto, scope: Scope, completion: Completio
         names.update(n for item in inlined for n in item.output)
         nodes.extend(inlined)
         completion.dropped.append(copy.deepcopy(dropped))
+        completion.conditions.append(node.input[0])
         changed = True
     if changed:
         del graph.node[:]
