@@ -475,6 +475,13 @@ RMS_NORM_FORMS = {
     "RMSNormalization op": ("y = RMSNormalization<axis=-1>(x, g)", '"" : 23'),
     "onnxruntime's SimplifiedLayerNormalization": ("y = SimplifiedLayerNormalization<axis=-1>(x, g)",
                                                    '"" : 17'),
+    "1 / sqrt, as the legacy exporter writes rsqrt": ("""p = Pow(x, two)
+      ms = ReduceMean<axes=[-1]>(p)
+      me = Add(ms, eps)
+      rt = Sqrt(me)
+      inv = Div(one, rt)
+      hn = Mul(x, inv)
+      y = Mul(g, hn)""", '"" : 17'),
     "Llama's seven nodes, with same-type Casts": ("""xf = Cast<to=1>(x)
       p = Pow(xf, two)
       ms = ReduceMean<axes=[-1]>(p)
@@ -496,7 +503,7 @@ def test_rms_norm_costs_the_same_in_every_form(name):
     }}
     """
     weights = {"g": np.full(8, 2.0, np.float32), "two": np.array(2.0, np.float32),
-               "eps": np.array(1e-6, np.float32)}
+               "eps": np.array(1e-6, np.float32), "one": np.array(1.0, np.float32)}
     e = edgegate.estimate(parse(text, weights, header=f"<ir_version: 9, opset_import: [{opsets}]>\n"))
     # RMSNormalization: 4 FLOPs per element, 128; one layer: x 128 + g 32 + y 128 = 288 B
     assert (len(e.layers), e.flops, e.dram_bytes, e.params, e.unestimated) == (1, 128, 288, 8, ())
@@ -556,3 +563,63 @@ def test_params_do_not_depend_on_the_binding(length):
     # each Add reads the gathered rows it uses (S*8 floats), not the whole table
     adds = [layer for layer in e.layers if layer.op_types == ("Add",)]
     assert [layer.weight_bytes for layer in adds] == [32 * length, 32 * length]
+
+
+def test_consecutive_transposes_are_one_permutation():
+    # dynamo writes K^T of (1, 2, 4, 3) as Transpose, Reshape to 3-D, Transpose, Reshape back;
+    # the legacy exporter composes them into one Transpose
+    text = """
+    agraph (float[1, 4, 2, 3] x) => (float[1, 2, 3, 4] y) {
+      a = Relu(x)
+      t = Transpose<perm=[0, 2, 1, 3]>(a)
+      r = Reshape(t, flat)
+      u = Transpose<perm=[0, 2, 1]>(r)
+      y = Reshape(u, back)
+    }
+    """
+    weights = {"flat": np.array([2, 4, 3], np.int64), "back": np.array([1, 2, 3, 4], np.int64)}
+    e = edgegate.estimate(parse(text, weights))
+    # one layer moves the 24 floats once: reads a (96 B), writes y (96 B)
+    assert [layer.op_types for layer in e.layers] == [("Relu",), ("Transpose", "Transpose")]
+    assert (e.layers[1].input_bytes, e.layers[1].output_bytes) == (96, 96)
+
+
+def test_selection_through_a_view_reads_what_it_selects():
+    text = """
+    agraph (float[1, 8, 4] x) => (float[1, 2, 4] y) {
+      a = Relu(x)
+      r = Reshape(a, shp)
+      s = Slice(r, st, en, ax)
+      y = Relu(s)
+    }
+    """
+    weights = {"shp": np.array([1, 4, 8], np.int64), "st": np.array([0], np.int64),
+               "en": np.array([2], np.int64), "ax": np.array([1], np.int64)}
+    e = edgegate.estimate(parse(text, weights))
+    # the Slice reads a through the Reshape, and only the 16 floats it keeps: 64 B
+    assert (e.layers[1].reads, e.layers[1].input_bytes, e.layers[1].output_bytes) == (("a",), 64, 64)
+
+
+def test_nested_concats_on_one_axis_are_one_concatenation():
+    # dynamo writes cat([cat([a, b]), c]) where the legacy exporter writes cat([a, b, c])
+    text = """
+    agraph (float[1, 2, 4] x) => (float[1, 6, 4] y, float[1, 4, 8] z) {
+      a = Relu(x)
+      b = Sigmoid(x)
+      c = Tanh(x)
+      ab = Concat<axis=1>(a, b)
+      y = Concat<axis=-2>(ab, c)
+      z = Concat<axis=2>(ab, ab)
+    }
+    """
+    e = edgegate.estimate(parse(text))
+    concats = [layer for layer in e.layers if layer.op_types[0] == "Concat"]
+    # ab has two readers: no merge with y. With a sole reader on the same axis they would be one
+    assert [layer.op_types for layer in concats] == [("Concat",), ("Concat",), ("Concat",)]
+    text = text.replace("z = Concat<axis=2>(ab, ab)", "z = Concat<axis=2>(c, c)").replace(
+        "float[1, 4, 8] z", "float[1, 2, 8] z")
+    e = edgegate.estimate(parse(text))
+    merged = [layer for layer in e.layers if layer.op_types[0] == "Concat"]
+    # one layer reads a, b, c (3 * 32 B) and writes y (96 B); z's Concat stays apart
+    assert [layer.op_types for layer in merged] == [("Concat", "Concat"), ("Concat",)]
+    assert (merged[0].input_bytes, merged[0].output_bytes) == (96, 96)

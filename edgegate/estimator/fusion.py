@@ -5,8 +5,10 @@ BatchNormalization that directly follows it (folded), then one activation (a sin
 a decomposed form such as SiLU's Sigmoid+Mul pair: edgegate.estimator.patterns), then a
 QuantizeLinear, each only when the tensor between them has no other reader and is no graph
 output. View ops, movers that are no-ops at their bound shapes and activation
-DequantizeLinear nodes alias their input instead of forming layers. ``fusion="none"`` runs
-every other node on its own (a decomposed activation still counts as its one op).
+DequantizeLinear nodes alias their input instead of forming layers; Transposes that follow
+one another (through views) are one layer, one permutation, and so are Concats nested along
+one axis, one concatenation. ``fusion="none"`` runs every
+other node on its own (a decomposed activation still counts as its one op).
 """
 
 from __future__ import annotations
@@ -80,13 +82,64 @@ def _is_dequantize_alias(node: ActiveNode, outputs: set[str]) -> bool:
 class _Fuser:
     """One pass over the nodes; keeps the reader map that fusion decisions need."""
 
-    def __init__(self, nodes: list[ActiveNode], outputs: set[str]) -> None:
+    def __init__(self, nodes: list[ActiveNode], outputs: set[str], aliases: dict[str, str]) -> None:
         self.nodes = nodes
         self.outputs = outputs
+        self.aliases = aliases
         self.readers: dict[str, list[int]] = {}
         for index, node in enumerate(nodes):
             for name in node.data_inputs:
                 self.readers.setdefault(name, []).append(index)
+
+    def _reader_through_views(self, index: int) -> int | None:
+        """The one node that reads ``index``'s output, through views (None if not one)."""
+        outs = [t.name for t in self.nodes[index].info.present_outputs()]
+        name = outs[0] if len(outs) == 1 else None
+        while name is not None and name not in self.outputs:
+            readers = self.readers.get(name, [])
+            if len(readers) != 1:
+                return None
+            reader = self.nodes[readers[0]].info
+            aliased = reader.outputs[0].name if reader.outputs and reader.outputs[0] is not None else None
+            if aliased is None or aliased not in self.aliases:
+                return readers[0]
+            name = aliased
+        return None
+
+    def _concat_axis(self, index: int) -> int | None:
+        info = self.nodes[index].info
+        result = info.outputs[0] if info.outputs else None
+        if info.op_type != "Concat" or info.domain != "" or result is None or result.shape is None:
+            return None
+        return int(info.attr("axis", 0)) % max(len(result.shape), 1)
+
+    def concats(self, first: int) -> list[int]:
+        """A Concat and the Concats along the same axis that take its output alone: one
+        concatenation (dynamo may nest ``cat(cat(a, b), c)`` where the legacy exporter writes
+        ``cat(a, b, c)``)."""
+        chain = [first]
+        axis = self._concat_axis(first)
+        while axis is not None:
+            nxt = self._sole_reader(chain[-1])
+            if nxt is None or self._concat_axis(nxt) != axis:
+                break
+            chain.append(nxt)
+        return chain
+
+    def movers(self, first: int) -> list[int]:
+        """The layer a mover starts: consecutive Transposes, or nested Concats, are one."""
+        return self.concats(first) if self._op(first) == "Concat" else self.transposes(first)
+
+    def transposes(self, first: int) -> list[int]:
+        """A Transpose and the Transposes that follow it alone (through views): one permutation,
+        as exporters write it either way (legacy composes them, dynamo may not)."""
+        chain = [first]
+        while self._op(chain[-1]) == "Transpose" and self.nodes[chain[-1]].info.domain == "":
+            nxt = self._reader_through_views(chain[-1])
+            if nxt is None or self._op(nxt) != "Transpose":
+                break
+            chain.append(nxt)
+        return chain
 
     def _sole_reader(self, index: int) -> int | None:
         outs = [t.name for t in self.nodes[index].info.present_outputs()]
@@ -109,6 +162,8 @@ class _Fuser:
             nxt = self._sole_reader(chain[-1])
             if nxt is not None and self._op(nxt) in ACTIVATIONS:
                 chain.append(nxt)
+        else:
+            chain = self.movers(anchor)
         nxt = self._sole_reader(chain[-1])
         if nxt is not None and self._op(nxt) == "QuantizeLinear":
             chain.append(nxt)
@@ -147,7 +202,7 @@ def plan_layers(nodes: list[ActiveNode], outputs: list[str], fusion: str) -> Pla
     nodes = _with_composites(nodes, find_patterns(nodes, aliases, output_set))
     chains: list[list[int]] = []
     folded: dict[int, int] = {}
-    fuser = _Fuser(nodes, output_set)
+    fuser = _Fuser(nodes, output_set, aliases)
     taken: set[int] = set()
     for index, node in enumerate(nodes):
         if index in taken:
@@ -158,7 +213,7 @@ def plan_layers(nodes: list[ActiveNode], outputs: list[str], fusion: str) -> Pla
         if fusion == "paper":
             chain, bn = fuser.chain(index)
         else:
-            chain, bn = [index], None
+            chain, bn = fuser.movers(index), None
         taken.update(chain)
         if bn is not None:
             folded[len(chains)] = bn

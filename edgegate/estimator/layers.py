@@ -104,8 +104,8 @@ def draft_layer(
         nodes=tuple(m.name for m in members),
         cost=OpCost(),
     )
-    if len(chain) == 1:
-        draft.selected = selected_input(anchor.info)
+    selected = selected_input(anchor.info) if len(chain) == 1 else None
+    draft.selected = resolve(selected, plan.aliases) if selected is not None else None
     produced = {t.name for n in chain[:-1] for t in n.info.present_outputs()}
     for node in chain:
         if id(node) in skipped:
@@ -141,9 +141,9 @@ def _add_reads(
                     draft.computed[origin] = size
             for stored in scope.stored_of(name):
                 draft.constants[stored] = stored_constant(scope.get(stored) or tensor, precision)
-        elif name not in produced:
+        else:
             root = resolve(name, aliases)
-            if root not in draft.reads:
+            if name not in produced and root not in produced and root not in draft.reads:
                 draft.reads.append(root)
 
 

@@ -128,9 +128,14 @@ _DEVIATION = Op("Sqrt", (_add(Op("ReduceMean", (_square(_CENTRED),)), Const()),)
 _RMS = Op("Sqrt", (_add(Op("ReduceMean", (_square(X),)), Const()),))
 
 
+def _reciprocal(t: Template) -> Template:
+    return Either((Op("Reciprocal", (t,)), Op("Div", (Const(1.0), t))))
+
+
 def _normalized(centred: Template, deviation: Template) -> tuple[tuple[Template, ...], ...]:
-    """The ways to write centred / deviation: a Div, or a product with its reciprocal."""
-    return ((Op("Div", (centred, deviation)),), (centred, Op("Reciprocal", (deviation,))))
+    """The ways to write centred / deviation: a Div, or a product with its reciprocal (a
+    Reciprocal, or 1 / deviation)."""
+    return ((Op("Div", (centred, deviation)),), (centred, _reciprocal(deviation)))
 
 
 def _norm_patterns() -> list[Pattern]:
