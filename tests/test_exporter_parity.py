@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import warnings
 from pathlib import Path
@@ -28,6 +29,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 import edgegate  # noqa: E402
+from edgegate.cli import main  # noqa: E402
 
 pytestmark = [pytest.mark.torch, pytest.mark.slow]
 
@@ -254,7 +256,7 @@ class Cond(nn.Module):
         return self.head(torch.cond(rate > 8000, fast, slow, (x,)))
 
 
-def test_torch_cond_is_costed_with_and_without_the_condition(tmp_path):
+def test_torch_cond_is_costed_with_and_without_the_condition(tmp_path, capsys):
     model = _perturb(Cond())
     args = (torch.randn(1, 256), torch.tensor(16000))
     with warnings.catch_warnings(), torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
@@ -274,6 +276,10 @@ def test_torch_cond_is_costed_with_and_without_the_condition(tmp_path):
     assert unknown.macs == 16_128 + 16
     # params are what the file stores, whichever branch runs
     assert fast.params == slow.params == unknown.params
+    # the same from the command line
+    assert main(["estimate", path, "--input-value", "rate=16000", "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)["models"][0]
+    assert (record["metrics"]["macs"], record["unestimated"]) == (3_968 + 16, [])
 
 
 class WhileLoop(nn.Module):
