@@ -224,3 +224,28 @@ def test_old_ir_initializer_inputs_are_constants_unless_bound():
     # bound by --input-shape, it is the input the binding makes it: an activation, no param
     bound = edgegate.estimate(model, input_shapes={"w": (4, 4)})
     assert (bound.macs, bound.params, bound.layers[0].reads) == (16, 0, ("x", "w"))
+
+
+def test_empty_batch_through_attention_norms_and_selections():
+    text = """
+    agraph (float[N, 4, 8] x) => (float[N, 4, 8] y, float[N, 4, 2] v, int64[N, 4, 2] i, float[N, 4, 16] r) {
+      ln = LayerNormalization<axis=-1>(x, g, b)
+      q = MatMul(ln, w)
+      kt = Transpose<perm=[0, 2, 1]>(q)
+      s = MatMul(q, kt)
+      p = Softmax<axis=-1>(s)
+      a = MatMul(p, q)
+      m = ReduceMean<keepdims=1>(a, ax)
+      y = Sub(a, m)
+      v, i = TopK<axis=-1>(a, k)
+      r = Resize<mode="linear">(a, roi, scales)
+    }
+    """
+    weights = {"g": np.full(8, 2.0, np.float32), "b": np.full(8, 3.0, np.float32),
+               "w": np.full((8, 8), 0.5, np.float32), "ax": np.array([-1], I64), "k": np.array([2], I64),
+               "roi": np.zeros(0, np.float32), "scales": np.array([1, 1, 2], np.float32)}
+    model = parse(text, weights, header='<ir_version: 8, opset_import: ["" : 18]>\n')
+    e = edgegate.estimate(model, dims={"N": 0})
+    # every formula costs 0 on empty tensors; only the weights are read: g, b 32 B each, w 256 B
+    assert (e.unestimated, e.macs, e.flops, e.peak_activation_bytes) == ((), 0, 0, 0)
+    assert e.dram_bytes == 32 + 32 + 256
