@@ -28,6 +28,11 @@ METRICS: dict[str, Metric] = {
         " dram_bytes_onchip * fps.",
         needs_target=True,
     ),
+    "computed_constant_bytes": Metric(
+        "B",
+        "Bytes of the distinct constants computed at estimate time from shapes (masks,"
+        " position ranges) that layers read: not params; their reads are in dram_bytes.",
+    ),
     "dram_bytes": Metric(
         "B",
         "Bytes moved between DRAM and the chip per inference: every layer reads its weights and"

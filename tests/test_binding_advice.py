@@ -71,3 +71,14 @@ def test_check_keeps_the_estimator_s_message_without_the_fields(tmp_path, monkey
     assert main(["check"]) == 5
     assert "  ERROR m.onnx: input 'x' dimension 0 ('batch') is unbound: bind it with --dim" \
         in capsys.readouterr().out
+
+
+def test_a_name_yaml_would_split_is_quoted():
+    inputs = (InputFact("attention_mask", (1, "past_sequence_length + sequence_length"), TensorProto.INT64),)
+    error = _error(input_name="attention_mask", dim_index=1, dim_name="past_sequence_length + sequence_length")
+    advised = policy_advice(error, "decode", inputs)
+    # the advice is YAML that binds it: the key quoted
+    assert advised.message == (
+        "input 'attention_mask' dimension 1 ('past_sequence_length + sequence_length') is unbound: set"
+        ' dims: {"past_sequence_length + sequence_length": N} or input_shapes: {attention_mask: [1, N]}'
+        " in the policy budget 'decode'")

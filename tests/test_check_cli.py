@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import yaml
 from gate_helpers import conv_relu, save, save_with_node, vendor_node, write
@@ -12,6 +13,7 @@ from onnx import helper
 
 from edgegate.cli import main
 from edgegate.errors import ExitCode
+from tests.model_helpers import parse
 
 # conv_relu(3, 8, 16): Conv 1 x 8 x 16 x 16 x 3 x 9 = 55296 MACs = 110592 FLOPs, + Relu 2048 = 112640
 POLICY = """\
@@ -367,3 +369,41 @@ def test_init_anchors_a_root_model_glob(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["check"]) == 0
     assert "2 model checks: 2 passed" in capsys.readouterr().out
+
+
+def test_policy_input_values_and_loops_shape_the_check(tmp_path, monkeypatch, capsys):
+    # an If on a rate input and a Loop whose count is an input: the budget binds both
+    text = """
+    agraph (float[1, 4] x, int64 sr, int64 n) => (float[1, 4] y) {
+      fast = Greater(sr, limit)
+      h = If(fast) <then_branch = g1 () => (float[1, 4] a) { a = Relu(x) },
+                    else_branch = g2 () => (float[1, 4] b) { t = MatMul(x, w)
+                                                             b = Relu(t) }>
+      y = Loop(n, "", h) <body = body (int64 i, bool c, float[1, 4] v) => (bool co, float[1, 4] vo) {
+            co = Identity(c)
+            vo = MatMul(v, w)
+          }>
+    }
+    """
+    monkeypatch.chdir(tmp_path)
+    model = parse(text, {"limit": np.array(8000, np.int64), "w": np.full((4, 4), 2.0, np.float32)})
+    save(model, tmp_path / "m.onnx")
+    # sr = 16000 takes the Relu branch (no MACs); 3 trips of a 16-MAC MatMul: 48 MACs
+    write(tmp_path / "edgegate.yaml", """version: 1
+budgets:
+  fast:
+    input_values: {sr: 16000}
+    loops: {default: 3}
+    limits:
+      macs: {max: 48}
+  slow:
+    input_values: {sr: 100}
+    loops: {default: 3}
+    limits:
+      macs: {max: 48}
+""")
+    assert main(["check", "--format", "json"]) == 1
+    records = {r["budget"]: r for r in json.loads(capsys.readouterr().out)["models"]}
+    # sr = 100 takes the MatMul branch: 16 more MACs than the budget allows
+    assert (records["fast"]["metrics"]["macs"], records["slow"]["metrics"]["macs"]) == (48, 64)
+    assert records["fast"]["settings"]["input_values"] == {"sr": 16000}

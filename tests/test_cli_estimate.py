@@ -145,13 +145,48 @@ def test_unbound_dimension_exit_code():
     ("args", "message"),
     [
         (["--dim", "batch"], "--dim 'batch' is not NAME=VALUE (for example --dim batch=1)"),
-        (["--dim", "batch=-1"], "--dim batch: '-1' is not a positive integer"),
-        (["--input-shape", "mfcc=1x1x49xQ"], "is not a shape of positive integers"),
+        (["--dim", "batch=-1"], "--dim batch: '-1' is not a non-negative integer"),
+        (["--input-shape", "mfcc=1x1x49xQ"], "is not a shape of non-negative integers"),
     ],
 )
 def test_usage_errors(args, message):
     code, err = _error_for(KWS, *args)
     assert code == ExitCode.USAGE and message in err
+
+
+def test_any_dimension_name_binds_and_zero_is_a_size(tmp_path, capsys):
+    text = """
+    agraph (float[1, n, 4] past, float[1, "n + s", 4] mask) => (float[1, n, 4] y, float[1, "n + s", 4] z) {
+      y = Relu(past)
+      z = Relu(mask)
+    }
+    """
+    path = save(parse(text), tmp_path / "kv.onnx")
+    # split at the last '=': the name may hold spaces and signs
+    assert main(["estimate", path, "--format", "json", "--dim", "n=0", "--dim", "n + s = 3"]) == 0
+    record = json.loads(capsys.readouterr().out)["models"][0]
+    # the empty past costs nothing; the mask is 1*3*4 = 12 elements
+    assert record["metrics"]["flops"] == 12
+    assert record["settings"]["dims"] == {"n": 0, "n + s": 3}
+
+
+def test_loop_trips_option(tmp_path, capsys):
+    text = """
+    agraph (float[1, 4] x, int64 n) => (float[1, 4] y) {
+      y = Loop(n, "", x) <body = body (int64 i, bool c, float[1, 4] v) => (bool co, float[1, 4] vo) {
+            co = Identity(c)
+            vo = Relu(v)
+          }>
+    }
+    """
+    path = save(parse(text), tmp_path / "loop.onnx")
+    assert main(["estimate", path, "--format", "json", "--loop-trips", "default=3"]) == 0
+    record = json.loads(capsys.readouterr().out)["models"][0]
+    # 3 trips of a Relu over 4 elements; the settings record the trip count given
+    assert (record["metrics"]["flops"], record["unestimated"]) == (12, [])
+    assert record["settings"]["loop_trips"] == {"default": 3}
+    code, err = _error_for(path, "--loop-trips", "default=three")
+    assert code == ExitCode.USAGE and "--loop-trips default: 'three' is not a non-negative integer" in err
 
 
 def test_help_and_version(capsys):

@@ -161,6 +161,36 @@ CASES = [
         4_020,
         "bnlh-keys",
     ),
+    # com.microsoft.GroupQueryAttention, packed QKV (8 query + 2*2 KV heads of 16: width 192),
+    # decode after 32 past keys, present_key gives L = 33: MACs 1*1*33 * (128 + 128) = 8,448;
+    # FLOPs 16,896 + 8*1*33 scores * 7 (scale, softmax, causal mask) = 16,896 + 1,848 = 18,744.
+    case(
+        node(
+            "GroupQueryAttention",
+            [("qkv", (1, 1, 192)), None, None, ("pk", (1, 2, 32, 16)), ("pv", (1, 2, 32, 16))],
+            [("y", (1, 1, 128)), ("present_k", (1, 2, 33, 16)), ("present_v", (1, 2, 33, 16))],
+            {"num_heads": 8, "kv_num_heads": 2},
+            MS,
+        ),
+        8_448,
+        18_744,
+        "gqa-packed-decode",
+    ),
+    # Separate Q (1, 4, 128), K and V (1, 4, 32), no cache, rotary: L = S = 4, H = 128 / 8 = 16;
+    # MACs 1*4*4 * 256 = 4,096; FLOPs 8,192 + 8*4*4 * 7 = 896, + rotary 3 per rotated element
+    # of Q and K: 3 * 4 * (8 + 2) * 16 = 1,920 -> 11,008.
+    case(
+        node(
+            "GroupQueryAttention",
+            [("q", (1, 4, 128)), ("k", (1, 4, 32)), ("v", (1, 4, 32))],
+            [("y", (1, 4, 128))],
+            {"num_heads": 8, "kv_num_heads": 2, "do_rotary": 1},
+            MS,
+        ),
+        4_096,
+        11_008,
+        "gqa-rotary-prefill",
+    ),
     # ONNX Attention, Llama GQA prefill (32 query heads share 8 KV heads), causal, S = L = 128:
     # MACs 1*128*128 * (32*64 + 32*64) = 16,384 * 4,096 = 67,108,864 (GQA adds no products);
     # FLOPs 134,217,728 + 32*128*128 scores * 7 = 134,217,728 + 3,670,016 = 137,887,744.

@@ -77,6 +77,10 @@ CASES = [
         196_608,
         "bias",
     ),
+    # SimplifiedLayerNormalization (RMS norm; onnxruntime writes it in the default domain,
+    # where it goes by this key): as RMSNormalization, (3 + 1) * 16*2048 = 131,072.
+    case(ms("SimplifiedLayerNormalization", [("x", (1, 16, 2048)), ("g", (2048,))], (1, 16, 2048)),
+         0, 131_072),
     # BERT embeddings, word + position only: (1 + 5 + 2) * 98,304 = 786,432.
     case(ms("EmbedLayerNormalization", EMBED, BERT), 0, 786_432, "no-segment"),
     # With segment embedding and mask: (2 + 5 + 2) * 98,304 + 1*128 (mask) = 884,736 + 128.

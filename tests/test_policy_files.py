@@ -70,6 +70,9 @@ def test_full_policy_builds_every_setting_and_limit_in_base_units():
     assert (kws.settings.dims, kws.settings.target, kws.settings.fusion) == (
         {"batch": 1, "time": 49}, "raspberry-pi-5", "none")
     assert kws.settings.unestimated == "fail"
+    assert (kws.settings.input_values, kws.settings.loop_trips) == (
+        {"sample_rate": 16000}, {"default": 4, "/decoder/Loop": 16})
+    assert limits["computed_constant_bytes"].max == 1024**2
     assert kws.limits == (Limit("flops", 25_000_000, 0),)
     npu = policy.targets["my-npu"]
     assert npu.peak == {"int8": 2e12, "fp16": 5e11}

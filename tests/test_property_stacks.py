@@ -41,10 +41,11 @@ def _build(batch: int, cin: int, size: int, layers, head):
     nodes, inits, x = [], [], "x"
     for i, (ci, co, k, s, d, p, g, bias) in enumerate(layers):
         w = f"w{i}"
-        inits.append(numpy_helper.from_array(np.zeros((co, ci // g, k, k), np.float32), w))
+        # distinct values per tensor: small constants with equal values count once as params
+        inits.append(numpy_helper.from_array(np.full((co, ci // g, k, k), i + 1, np.float32), w))
         inputs = [x, w]
         if bias:
-            inits.append(numpy_helper.from_array(np.zeros(co, np.float32), f"b{i}"))
+            inits.append(numpy_helper.from_array(np.full(co, -i - 1, np.float32), f"b{i}"))
             inputs.append(f"b{i}")
         nodes.append(helper.make_node("Conv", inputs, [f"y{i}"], kernel_shape=[k, k],
                                       strides=[s, s], dilations=[d, d], pads=[p] * 4, group=g))

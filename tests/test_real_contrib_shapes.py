@@ -1,7 +1,7 @@
 """Shapes through onnxruntime's com.microsoft ops, which onnx's own inference cannot see into.
 
 onnxruntime's quantizer and transformer optimizer write these ops without value_info. Each case
-puts one contrib op before a Cast to float and a Relu, and checks the Relu's FLOPs (one per
+puts one contrib op before a Cast to double and a Relu, and checks the Relu's FLOPs (one per
 element of the contrib op's output) and the bytes the Cast reads (elements * the contrib
 output's element size), so a wrong or missing output shape or dtype shows.
 """
@@ -14,7 +14,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
 
-F32, U8, I8, I32 = TensorProto.FLOAT, TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+F32, F64, U8, I8, I32 = (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.UINT8, TensorProto.INT8,
+                         TensorProto.INT32)
 S = np.array(0.1, np.float32)
 Z8 = np.array(0, np.uint8)
 
@@ -91,6 +92,11 @@ CASES = {
     "MultiHeadAttention packed KV": (_case("MultiHeadAttention", [("q", F32, [1, 8, 16]),
                                                                   ("kv", F32, [1, 8, 2, 2, 8])], {},
                                            {"num_heads": 2}), 128, 4),
+    # q (1, 1, 8*16), k and v (1, 1, 2*16) after a past of (1, 2, 32, 16): output (1, 1, 128)
+    "GroupQueryAttention": (_case("GroupQueryAttention", [("q", F32, [1, 1, 128]), ("k", F32, [1, 1, 32]),
+                                                          ("v", F32, [1, 1, 32]), ("pk", F32, [1, 2, 32, 16]),
+                                                          ("pv", F32, [1, 2, 32, 16])], {},
+                                  {"num_heads": 8, "kv_num_heads": 2}), 128, 4),
     # key and value as (B, N, L, H) = (1, 2, 8, 8): (1, 8, 2*8)
     "MultiHeadAttention BNSH": (_case("MultiHeadAttention", [("q", F32, [1, 8, 16]),
                                                              ("k", F32, [1, 2, 8, 8]),
@@ -102,11 +108,11 @@ CASES = {
 def _model(op_type, inputs, inits, attrs):
     names = [name for name, *_ in inputs] + list(inits)
     nodes = [helper.make_node(op_type, names, ["out"], domain="com.microsoft", name="contrib", **attrs),
-             helper.make_node("Cast", ["out"], ["f"], to=F32, name="cast"),
+             helper.make_node("Cast", ["out"], ["f"], to=F64, name="cast"),
              helper.make_node("Relu", ["f"], ["y"], name="after")]
     graph = helper.make_graph(
         nodes, "contrib", [helper.make_tensor_value_info(*spec) for spec in inputs],
-        [helper.make_tensor_value_info("y", F32, None)],
+        [helper.make_tensor_value_info("y", F64, None)],
         [numpy_helper.from_array(v, k) for k, v in inits.items()])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                     helper.make_opsetid("com.microsoft", 1)])
@@ -128,3 +134,26 @@ def test_channels_last_contrib_pool_stays_unknown_not_wrong():
     (op_type, inputs, inits, attrs), _, _ = CASES["QLinearGlobalAveragePool"]
     e = edgegate.estimate(_model(op_type, inputs, inits, {"channels_last": 1}))
     assert [u.node for u in e.unestimated] == ["after"]
+
+
+def test_group_query_attention_packed_qkv_and_its_present_cache():
+    # onnxruntime-genai's decode step: Q, K and V packed in one (1, 1, (8 + 2*2) * 16) input
+    # (key and value omitted), a past of 32, then the output projection
+    gqa = helper.make_node("GroupQueryAttention", ["qkv", "", "", "pk", "pv"], ["attn", "present_k", "present_v"],
+                           domain="com.microsoft", num_heads=8, kv_num_heads=2, name="gqa")
+    nodes = [gqa, helper.make_node("MatMul", ["attn", "wo"], ["y"], name="o_proj")]
+    inputs = [helper.make_tensor_value_info("qkv", F32, [1, 1, 192]),
+              helper.make_tensor_value_info("pk", F32, [1, 2, 32, 16]),
+              helper.make_tensor_value_info("pv", F32, [1, 2, 32, 16])]
+    outputs = [helper.make_tensor_value_info(name, F32, None) for name in ("y", "present_k", "present_v")]
+    graph = helper.make_graph(nodes, "gqa", inputs, outputs,
+                              [numpy_helper.from_array(np.full((128, 128), 2.0, np.float32), "wo")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    e = edgegate.estimate(model)
+    assert e.unestimated == ()
+    # attention: L = 32 + 1 = 33, 1*1*33 * (128 + 128) = 8,448 MACs; o_proj 128*128 = 16,384
+    assert e.macs == 8_448 + 16_384
+    # the present cache written: 2 tensors of 1*2*33*16 floats
+    attention = next(layer for layer in e.layers if layer.name == "gqa")
+    assert attention.output_bytes == 128 * 4 + 2 * 2 * 33 * 16 * 4

@@ -114,8 +114,8 @@ def _paddle2onnx_like() -> onnx.ModelProto:
     ]
     ones = np.ones
     inits = {"conv_w": ones((8, 3, 3, 3), np.float32), "conv_b": np.zeros((1, 8, 1, 1), np.float32),
-             "bn_w": ones(8, np.float32), "bn_b": ones(8, np.float32), "bn_mean": ones(8, np.float32),
-             "bn_var": ones(8, np.float32), "c0": np.array([0], np.int64), "c1": np.array([1], np.int64),
+             "bn_w": np.full(8, 1.0, np.float32), "bn_b": np.full(8, 2.0, np.float32),
+             "bn_mean": np.full(8, 3.0, np.float32), "bn_var": np.full(8, 4.0, np.float32), "c0": np.array([0], np.int64), "c1": np.array([1], np.int64),
              "minus1": np.array([-1], np.int64), "fc_w": ones((8, 4), np.float32),
              "fc_b": ones(4, np.float32)}
     dims = ["DynamicDimension.0", 3, "DynamicDimension.1", "DynamicDimension.2"]
@@ -129,9 +129,10 @@ def test_paddle2onnx_patterns():
     # conv 8*16*16 = 2048 outputs * 27 = 55296 MACs; Linear 8*4 = 32 -> 55328
     assert e.macs == 55328
     # FLOPs: conv 110592 + bias Add 2048 + BN standing alone (the Add sits between it and the
-    # conv, so it does not fold) 2*2048 + HardSigmoid 2048 + Mul 2048 + MaxPool 0 +
-    # GlobalAveragePool 8*8*8 = 512 + MatMul 64 + Add 4 + Softmax 5*4 -> 121432
-    assert e.flops == 121432
+    # conv, so it does not fold) 2*2048 + hardswish (HardSigmoid * x, costed as the one
+    # HardSwish op) 2048 + MaxPool 0 + GlobalAveragePool 8*8*8 = 512 + MatMul 64 + Add 4 +
+    # Softmax 5*4 -> 119384
+    assert e.flops == 119384
     # params: conv 216 + bias 8 + BN 4*8 + fc 32 + 4 = 292
     assert e.params == 292
     assert [layer.op_types for layer in e.layers][:3] == [("Conv",), ("Add",), ("BatchNormalization",)]

@@ -84,19 +84,19 @@ agraph (float[1, 8, 16] x) => (float[1, 8, 16] y) {
 
 
 def test_layer_norm_and_its_decomposed_form():
-    norm = {"gamma": (16,), "beta": (16,)}
+    norm = {"gamma": np.full(16, 2.0, np.float32), "beta": np.full(16, 3.0, np.float32)}
     fused = edgegate.estimate(parse(LAYER_NORM, norm))
     # 5 (normalize) + 1 (gamma) + 1 (beta) per element: 7 * 128 = 896
     assert (fused.flops, fused.params) == (896, 32)
     header = '<ir_version: 8, opset_import: ["" : 13]>\n'
     scalars = {"two": np.array(2.0, np.float32), "eps": np.array(1e-5, np.float32)}
     split = edgegate.estimate(parse(DECOMPOSED_LAYER_NORM, {**norm, **scalars}, header=header))
-    # each op on its own: ReduceMean 128 (per input element), Sub 128, Pow 128, ReduceMean 128,
-    # Add eps 8 and Sqrt 8 (per row: 1x8x1), Div 128, Mul 128, Add 128 -> 7*128 + 2*8 = 912
-    assert split.flops == 912
-    # params: gamma 16 + beta 16 + the two scalars
-    assert split.params == 34
-    assert len(split.layers) == 9
+    # the nine nodes are recognized as one LayerNormalization: the same 896 FLOPs, the same
+    # params (gamma and beta; the exponent and epsilon are part of the op), one layer
+    assert (split.flops, split.params) == (896, 32)
+    assert [layer.op_types for layer in split.layers] == [(
+        "ReduceMean", "Sub", "Pow", "ReduceMean", "Add", "Sqrt", "Div", "Mul", "Add")]
+    assert (split.dram_bytes, split.peak_activation_bytes) == (fused.dram_bytes, fused.peak_activation_bytes)
 
 
 GELU = """
@@ -123,8 +123,10 @@ def test_gelu_and_its_erf_form():
     scalars = {name: np.array(value, np.float32) for name, value in
                (("root2", 1.4142), ("one", 1.0), ("half", 0.5))}
     split = edgegate.estimate(parse(DECOMPOSED_GELU, scalars))
-    # five elementwise ops of 512 elements each
-    assert split.flops == 5 * 512
+    # the five elementwise ops are recognized as one Gelu: the same 512 FLOPs, one layer
+    # (x read once, y written once), no params (the scalars are part of the op)
+    assert (split.flops, split.params, len(split.layers)) == (512, 0, 1)
+    assert split.dram_bytes == e.dram_bytes == 2 * 512 * 4
 
 
 def test_einsum_attention_scores():

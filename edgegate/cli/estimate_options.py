@@ -10,33 +10,42 @@ from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimator.fusion import FUSIONS
 
-_NAME_VALUE = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
-
 
 def _pair(text: str, option: str, example: str) -> tuple[str, str]:
-    match = _NAME_VALUE.match(text)
-    if not match:
+    """NAME=VALUE split at the last '=' (a name may hold anything else: optimum names a
+    dimension 'past_sequence_length + sequence_length'), both stripped."""
+    name, equals, value = text.rpartition("=")
+    name, value = name.strip(), value.strip()
+    if not equals or not name or not value or any(c.isspace() for c in value):
         raise UsageError(f"{option} '{text}' is not NAME=VALUE (for example {option} {example})")
-    return match.group(1), match.group(2)
+    return name, value
 
 
 def parse_dim(text: str) -> tuple[str, int]:
-    """``batch=1`` -> ("batch", 1)."""
+    """``batch=1`` -> ("batch", 1); 0 is a size (an empty KV cache: past_sequence_length=0)."""
     name, value = _pair(text, "--dim", "batch=1")
-    if not value.isdigit() or int(value) <= 0:
-        raise UsageError(f"--dim {name}: '{value}' is not a positive integer")
+    if not value.isdigit():
+        raise UsageError(f"--dim {name}: '{value}' is not a non-negative integer")
     return name, int(value)
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
-    """``images=1x3x640x640`` (or commas) -> ("images", (1, 3, 640, 640))."""
+    """``images=1x3x640x640`` (or commas) -> ("images", (1, 3, 640, 640)); 0 sizes allowed."""
     name, value = _pair(text, "--input-shape", "images=1x3x640x640")
     parts = re.split(r"[x,]", value)
-    if not all(p.isdigit() and int(p) > 0 for p in parts):
+    if not all(p.isdigit() for p in parts):
         raise UsageError(
-            f"--input-shape {name}: '{value}' is not a shape of positive integers like 1x3x224x224"
+            f"--input-shape {name}: '{value}' is not a shape of non-negative integers like 1x3x224x224"
         )
     return name, tuple(int(p) for p in parts)
+
+
+def parse_trips(text: str) -> tuple[str, int]:
+    """``loop_1=8`` -> ("loop_1", 8): a Loop's trip count when edgegate cannot derive it."""
+    name, value = _pair(text, "--loop-trips", "default=8")
+    if not value.isdigit():
+        raise UsageError(f"--loop-trips {name}: '{value}' is not a non-negative integer")
+    return name, int(value)
 
 
 def parse_value(text: str) -> tuple[str, float]:
@@ -49,13 +58,16 @@ def parse_value(text: str) -> tuple[str, float]:
 
 
 def add_binding_arguments(parser: argparse.ArgumentParser) -> None:
-    """--dim, --input-shape and --input-value."""
+    """--dim, --input-shape, --input-value and --loop-trips."""
     parser.add_argument("--dim", action="append", default=[], metavar="NAME=N",
                         help="bind a symbolic dimension, e.g. --dim batch=1 (repeatable)")
     parser.add_argument("--input-shape", action="append", default=[], metavar="INPUT=SHAPE",
                         help="bind a whole input shape, e.g. --input-shape images=1x3x640x640")
     parser.add_argument("--input-value", action="append", default=[], metavar="INPUT=V",
                         help="give a scalar input a constant value, e.g. --input-value sr=16000")
+    parser.add_argument("--loop-trips", action="append", default=[], metavar="NODE=N",
+                        help="trip count of a Loop whose count cannot be derived, by node name"
+                        " or 'default' for any, e.g. --loop-trips default=8")
 
 
 def add_estimate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,4 +87,5 @@ def bindings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "dims": dict(parse_dim(t) for t in args.dim),
         "input_shapes": dict(parse_shape(t) for t in args.input_shape),
         "input_values": dict(parse_value(t) for t in args.input_value),
+        "loop_trips": dict(parse_trips(t) for t in args.loop_trips),
     }

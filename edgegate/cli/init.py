@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = {"precision": args.precision, "fusion": args.fusion}
     settings.update({key: value for key, value in (
         ("dims", _Flow(dims)), ("input_shapes", _Flow((k, list(v)) for k, v in shapes.items())),
+        ("input_values", _Flow(bindings["input_values"])), ("loops", _Flow(bindings["loop_trips"])),
         ("target", args.target), ("fps", args.fps)) if value})
     settings["unestimated"] = "warn" if any(e.unestimated for e in estimates.values()) else "fail"
     catch_all = _catch_all(list(estimates.values()), target, args)

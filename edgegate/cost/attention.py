@@ -95,6 +95,31 @@ def _key_length(node: NodeInfo) -> int:
     return key[2] if len(key) == 4 else key[1]
 
 
+def group_query_attention(node: NodeInfo) -> OpCost:
+    """com.microsoft.GroupQueryAttention: B*S*L*(Dq+Dv) MACs, Dq = Dv = num_heads * head size.
+
+    FLOPs = 2 * MACs + 7 per score (scale, softmax 5, the causal mask; + 3 with softcap) + 3 per
+    rotated element of Q and K with do_rotary (the RotaryEmbedding rule). query is (B, S, D),
+    packed Q, K, V when key is omitted (H = D / (Nq + 2 Nkv)); L is present_key's length when
+    known, else past_key's + S.
+    """
+    batch, seq, width = _rank(node, 0, "query", (3,))
+    heads, kv_heads = _heads(node), int(node.attr("kv_num_heads") or 0)
+    if not kv_heads:
+        raise Uncostable(f"GroupQueryAttention node '{node.name}' has no kv_num_heads")
+    head = width // heads if has(node, 1) else width // (heads + 2 * kv_heads)
+    total = seq + (dims(need(node, 3, "past_key"))[2] if has(node, 3) else 0)
+    present = node.output(1)
+    if present is not None and present.known:
+        total = dims(present)[2]
+    macs = batch * seq * total * 2 * heads * head
+    per_score = 1 + SOFTMAX + 1 + (SOFTCAP if node.attr("softcap", 0.0) else 0)
+    flops = 2 * macs + batch * heads * seq * total * per_score
+    if node.attr("do_rotary", 0):
+        flops += 3 * batch * seq * (heads + kv_heads) * head
+    return OpCost(macs, flops)
+
+
 SOFTCAP = 3
 """FLOPs per score of ONNX Attention's softcap * tanh(scores / softcap): divide, tanh, multiply."""
 

@@ -31,7 +31,7 @@ from edgegate.cost import (
     views,
 )
 from edgegate.cost.types import CostFn
-from edgegate.model.domains import op_key
+from edgegate.model.domains import formula_key
 
 Lookup = Callable[[str, str], "CostFn | None"]
 """Finds the formula of an op type in a domain, or None."""
@@ -248,6 +248,7 @@ OPS: dict[str, CostFn] = {
     "com.microsoft.FusedGemm": matmul.fused_gemm,
     "com.microsoft.FusedMatMul": matmul.fused_matmul,
     "com.microsoft.Gelu": elementwise.elementwise,
+    "com.microsoft.GroupQueryAttention": attention.group_query_attention,
     "com.microsoft.LayerNormalization": norm.layer_norm,
     "com.microsoft.MatMulIntegerToFloat": quant.matmul_integer_to_float,
     "com.microsoft.MatMulNBits": matmul.matmul_nbits,
@@ -264,6 +265,7 @@ OPS: dict[str, CostFn] = {
     "com.microsoft.QLinearSoftmax": norm.softmax,
     "com.microsoft.QuantizeLinear": quant.quantize,
     "com.microsoft.QuickGelu": elementwise.elementwise,
+    "com.microsoft.SimplifiedLayerNormalization": norm.rms_norm,
     "com.microsoft.SkipLayerNormalization": contrib.skip_layer_norm,
     "com.microsoft.SkipSimplifiedLayerNormalization": contrib.skip_simplified_layer_norm,
 }
@@ -271,7 +273,7 @@ OPS: dict[str, CostFn] = {
 
 def lookup(op_type: str, domain: str) -> CostFn | None:
     """The formula of ``op_type`` in ``domain`` ("" and "ai.onnx" are the default), or None."""
-    return OPS.get(op_key(op_type, domain))
+    return OPS.get(formula_key(op_type, domain))
 
 
 def lookup_with(custom_costs: Mapping[str, CostFn]) -> Lookup:

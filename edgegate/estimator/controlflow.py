@@ -1,25 +1,30 @@
 """Cost If, Loop and Scan by costing their subgraphs (never skipped).
 
 If: a constant condition picks its branch; otherwise the costlier branch by FLOPs (then
-on a tie); a branch whose shapes cannot be inferred makes the node unestimated. Loop: a
-constant trip count multiplies its body. Scan: the scanned axis length multiplies its body.
-Tensors a subgraph reads from the outer graph count as the node's inputs.
+on a tie); a branch whose shapes cannot be inferred makes the node unestimated. Loop: the
+body runs as many times as its trip count, or as its condition allows when that can be
+stepped from known values (edgegate.model.trips), or as the settings say (``loop_trips``:
+by node name, or ``default``). Scan: the scanned axis length multiplies its body. Tensors a
+subgraph reads from the outer graph count as the node's inputs. Every subgraph's stored
+constants are params, whichever branch is costed and whether or not the node can be.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 import onnx
 
 from edgegate.cost.types import OpCost
-from edgegate.estimator.layers import LayerDraft
+from edgegate.estimator.layers import LayerDraft, StoredConstant, stored_constant
 from edgegate.estimator.memory import resolve, size_in_bytes
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
 from edgegate.model.info import NodeInfo, TensorInfo, Uncostable
+from edgegate.model.trips import count_trips
 
 
 class SubCost(Protocol):
@@ -31,12 +36,24 @@ class SubCost(Protocol):
     input_reads: int
     output_writes: int
     peak: int
-    constants: dict[str, tuple[int, int]]
+    constants: dict[str, StoredConstant]
+    computed: dict[str, int]
     unestimated: list[Unestimated]
     shapes_known: bool
 
 
 CostGraph = Callable[[onnx.GraphProto, Scope], SubCost]
+
+
+@dataclass
+class Choice:
+    """The subgraph cost to charge and how many times, or why there is none; ``seen`` are all
+    the subgraphs costed (their stored constants are params either way)."""
+
+    seen: list[SubCost] = field(default_factory=list)
+    charged: SubCost | None = None
+    trips: int = 1
+    problem: str = ""
 
 
 def _scalar(tensor: TensorInfo | None) -> float | None:
@@ -45,32 +62,45 @@ def _scalar(tensor: TensorInfo | None) -> float | None:
     return float(np.asarray(tensor.value).ravel()[0])
 
 
-def _loop_body_scope(node: ActiveNode, scope: Scope) -> Scope:
-    """The body's formal inputs, typed from the Loop's own inputs where the body omits shapes."""
-    body = node.info.attrs["body"]
+def _formal_scope(graph: onnx.GraphProto, known: list[TensorInfo | None], scope: Scope) -> Scope:
+    """The subgraph's formal inputs, typed from the node's inputs where the graph omits shapes."""
     inner = Scope(parent=scope)
-    carried = node.info.inputs[2:]
-    formal = list(body.input)
-    known: list[TensorInfo | None] = [
-        TensorInfo(formal[0].name, (), onnx.TensorProto.INT64) if formal else None,
-        TensorInfo(formal[1].name, (), onnx.TensorProto.BOOL) if len(formal) > 1 else None,
-    ]
-    known += [
-        TensorInfo(f.name, t.shape, t.dtype) if t is not None else None
-        for f, t in zip(formal[2:], carried)
-    ]
-    for tensor in known:
+    for formal, tensor in zip(graph.input, known):
         if tensor is not None:
-            inner.tensors[tensor.name] = tensor
+            inner.tensors[formal.name] = TensorInfo(formal.name, tensor.shape, tensor.dtype)
     return inner
 
 
-def _trips(value: float | int | None, what: str) -> int:
-    """A repeat count as a non-negative int; Uncostable when it cannot be one."""
+def _loop_body_scope(node: ActiveNode, scope: Scope) -> Scope:
+    """A Loop body's formal inputs: the iteration number, the condition, the carried values."""
+    known: list[TensorInfo | None] = [
+        TensorInfo("", (), onnx.TensorProto.INT64), TensorInfo("", (), onnx.TensorProto.BOOL),
+        *node.info.inputs[2:],
+    ]
+    return _formal_scope(node.info.attrs["body"], known, scope)
+
+
+def _scan_body_scope(node: ActiveNode, scope: Scope, count: int, axes: tuple[int, ...]) -> Scope:
+    """A Scan body's formal inputs: the states, then one slice of each scanned input."""
+    info = node.info
+    states = len(info.inputs) - count
+    known = list(info.inputs[:states])
+    for index, tensor in enumerate(info.inputs[states:]):
+        if tensor is None or tensor.shape is None or not tensor.shape:
+            known.append(None)
+            continue
+        shape = list(tensor.shape)
+        del shape[(axes[index] if index < len(axes) else 0) % len(shape)]
+        known.append(TensorInfo(tensor.name, tuple(shape), tensor.dtype))
+    return _formal_scope(info.attrs["body"], known, scope)
+
+
+def _trips(value: float | int | None, what: str) -> int | str:
+    """A repeat count as a non-negative int, or the problem with it."""
     if value is None:
-        raise Uncostable(f"{what} is not a constant")
+        return f"{what} is not a constant"
     if not np.isfinite(value) or value < 0 or value != int(value):
-        raise Uncostable(f"{what} {value:g} is not a count")
+        return f"{what} {value:g} is not a count"
     return int(value)
 
 
@@ -82,40 +112,74 @@ def _graph(info: NodeInfo, name: str) -> onnx.GraphProto:
     return graph
 
 
-def _if(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
+def _if(node: ActiveNode, scope: Scope, cost_graph: CostGraph, loops: Mapping[str, int]) -> Choice:
     """The branch a constant condition picks, else the costlier branch by FLOPs (then on a tie)."""
     info = node.info
-    then, other = _graph(info, "then_branch"), _graph(info, "else_branch")
+    then_cost = cost_graph(_graph(info, "then_branch"), scope)
+    other_cost = cost_graph(_graph(info, "else_branch"), scope)
+    choice = Choice([then_cost, other_cost])
     condition = _scalar(info.input(0))
     if condition is not None:
-        return cost_graph(then if condition else other, scope), 1
-    then_cost, other_cost = cost_graph(then, scope), cost_graph(other, scope)
-    if not (then_cost.shapes_known and other_cost.shapes_known):
-        raise Uncostable("If branches' shapes cannot be inferred")
-    return (other_cost if other_cost.flops > then_cost.flops else then_cost), 1
+        choice.charged = then_cost if condition else other_cost
+    elif not (then_cost.shapes_known and other_cost.shapes_known):
+        choice.problem = "If branches' shapes cannot be inferred"
+    else:
+        choice.charged = other_cost if other_cost.flops > then_cost.flops else then_cost
+    return choice
 
 
-def _loop(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
-    """The body, once per trip of a constant trip count."""
-    body = _graph(node.info, "body")
-    trips = _trips(_scalar(node.info.input(0)), "Loop trip count")
-    return cost_graph(body, _loop_body_scope(node, scope)), trips
+def _loop_trips(node: ActiveNode, scope: Scope, loops: Mapping[str, int]) -> int | str:
+    """The trips of a Loop: stepped from its condition when possible, else its trip count
+    input, else the settings' count for it; or the problem."""
+    info = node.info
+    limit = _trips(_scalar(info.input(0)), "Loop trip count") if info.input(0) is not None else None
+    initial = info.input(1)
+    condition = True if initial is None else _scalar(initial)
+    if condition is not None:
+
+        def outer(name: str) -> np.ndarray | None:
+            tensor = scope.get(name)
+            return None if tensor is None or tensor.value is None else np.asarray(tensor.value)
+
+        carried = [None if t is None or t.value is None else np.asarray(t.value) for t in info.inputs[2:]]
+        bound = limit if isinstance(limit, int) else None
+        stepped = count_trips(_graph(info, "body"), bound, bool(condition), carried, outer)
+        if stepped is not None:
+            return stepped
+    if isinstance(limit, int):
+        return limit
+    given = loops.get(info.name, loops.get("default"))
+    if given is not None:
+        return given
+    if limit is None:
+        return ("Loop trip count cannot be derived: no trip count, and its condition depends on"
+                " unknown values (give it with --loop-trips NODE=N or the policy's loops)")
+    return limit
 
 
-def _scan(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCost, int]:
+def _loop(node: ActiveNode, scope: Scope, cost_graph: CostGraph, loops: Mapping[str, int]) -> Choice:
+    """The body, once per trip."""
+    body = cost_graph(_graph(node.info, "body"), _loop_body_scope(node, scope))
+    trips = _loop_trips(node, scope, loops)
+    if isinstance(trips, str):
+        return Choice([body], problem=trips)
+    return Choice([body], body, trips)
+
+
+def _scan(node: ActiveNode, scope: Scope, cost_graph: CostGraph, loops: Mapping[str, int]) -> Choice:
     """The body, once per step along the first scanned input's scan axis."""
     info = node.info
-    body = _graph(info, "body")
     count = int(info.attr("num_scan_inputs", 0))
+    axes = tuple(info.attr("scan_input_axes", (0,) * count))
+    body = cost_graph(_graph(info, "body"), _scan_body_scope(node, scope, count, axes))
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
-    axes = info.attr("scan_input_axes", (0,) * count)
     shape = scanned[0].shape if scanned else None
     if not shape or not axes:
-        raise Uncostable("Scan input shapes are unknown")
-    return cost_graph(body, scope), int(shape[axes[0] % len(shape)])
+        return Choice([body], problem="Scan input shapes are unknown")
+    return Choice([body], body, int(shape[axes[0] % len(shape)]))
 
 
-CHOOSERS: dict[str, Callable[[ActiveNode, Scope, CostGraph], tuple[SubCost, int]]] = {
+CHOOSERS: dict[str, Callable[[ActiveNode, Scope, CostGraph, Mapping[str, int]], Choice]] = {
     "If": _if,
     "Loop": _loop,
     "Scan": _scan,
@@ -124,9 +188,18 @@ CHOOSERS: dict[str, Callable[[ActiveNode, Scope, CostGraph], tuple[SubCost, int]
 
 CONTROL_FLOW = frozenset(CHOOSERS)
 
+DATA_FROM = {"If": 1, "Loop": 2, "Scan": 0}
+"""The first input each op reads as data (If's condition, Loop's trip count and condition are
+control values); a constant data input is a param (a Loop's carried start value)."""
+
 
 def draft_control_flow(
-    node: ActiveNode, scope: Scope, aliases: dict[str, str], precision: str, cost_graph: CostGraph
+    node: ActiveNode,
+    scope: Scope,
+    aliases: dict[str, str],
+    precision: str,
+    cost_graph: CostGraph,
+    loops: Mapping[str, int],
 ) -> LayerDraft:
     """One composite layer for an If/Loop/Scan node: its subgraph's cost, times its trips."""
     info = node.info
@@ -136,13 +209,22 @@ def draft_control_flow(
         tensor = scope.get(name)
         if tensor is not None and not tensor.is_constant:
             draft.reads.append(resolve(name, aliases))
+    for tensor in info.inputs[DATA_FROM[info.op_type]:]:
+        if tensor is not None and tensor.is_constant:
+            for stored in scope.stored_of(tensor.name):
+                draft.constants[stored] = stored_constant(scope.get(stored) or tensor, precision)
     try:
-        sub, trips = CHOOSERS[info.op_type](node, scope, cost_graph)
+        choice = CHOOSERS[info.op_type](node, scope, cost_graph, loops)
     except Uncostable as error:
-        draft.unestimated.append(Unestimated(info.name, info.op_type, info.domain, str(error)))
+        choice = Choice(problem=str(error))
+    for seen in choice.seen:
+        draft.constants.update(seen.constants)
+    sub, trips = choice.charged, choice.trips
+    if sub is None:
+        draft.unestimated.append(Unestimated(info.name, info.op_type, info.domain, choice.problem))
         return draft
     draft.cost = OpCost(sub.macs, sub.flops) * trips
-    draft.constants = dict(sub.constants)
+    draft.computed = dict(sub.computed)
     draft.weight_reads = sub.weight_reads * trips
     draft.input_reads = sub.input_reads * trips
     draft.output_writes = sub.output_writes * trips
@@ -150,4 +232,3 @@ def draft_control_flow(
     draft.work_bytes = max(0, sub.peak - boundary)
     draft.unestimated.extend(sub.unestimated)
     return draft
-

@@ -20,7 +20,7 @@ from edgegate.cost.types import CostFn
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.estimator.controlflow import CONTROL_FLOW, draft_control_flow
 from edgegate.estimator.fusion import FUSIONS, plan_layers
-from edgegate.estimator.layers import LayerDraft, draft_layer
+from edgegate.estimator.layers import LayerDraft, StoredConstant, draft_layer, stored_constant
 from edgegate.estimator.memory import peak_activation, resolve, size_in_bytes
 from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
@@ -34,7 +34,8 @@ class GraphCost:
     """A costed graph: its layers, distinct constants read, and totals the caller needs."""
 
     layers: list[Layer]
-    constants: dict[str, tuple[int, int]]
+    constants: dict[str, StoredConstant]
+    computed: dict[str, int]
     sizes: dict[str, int]
     unestimated: list[Unestimated]
     peak: int
@@ -48,15 +49,12 @@ class GraphCost:
 
 
 def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str, int]) -> Layer:
-    params = weight_bytes = 0
-    for numel, size in draft.constants.values():
-        params += numel
-        weight_bytes += size
-    input_bytes = output_bytes = 0
+    params = sum(stored.numel for stored in draft.constants.values())
+    weight_bytes = sum(draft.constant_reads.values())
+    output_bytes = sum(sizes[name] for name in writes)
+    input_bytes = 0
     for name in draft.reads:
-        input_bytes += sizes[name]
-    for name in writes:
-        output_bytes += sizes[name]
+        input_bytes += min(sizes[name], output_bytes) if name == draft.selected else sizes[name]
     return Layer(
         index=index,
         name=draft.name,
@@ -70,34 +68,44 @@ def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str,
         output_bytes=output_bytes if draft.output_writes is None else draft.output_writes,
         reads=tuple(draft.reads),
         writes=tuple(writes),
-        weights=tuple(draft.constants),
+        weights=tuple(draft.constant_reads),
         work_bytes=draft.work_bytes,
     )
 
 
-def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str, find: Lookup) -> GraphCost:
-    """Group an analyzed graph's nodes into layers and cost each one by the formulas ``find`` gives."""
+def cost_graph(
+    analyzed: AnalyzedGraph,
+    precision: str,
+    fusion: str,
+    find: Lookup,
+    loops: Mapping[str, int] | None = None,
+) -> GraphCost:
+    """Group an analyzed graph's nodes into layers and cost each one by the formulas ``find``
+    gives; ``loops`` gives trip counts of Loops whose count cannot be derived."""
     plan = plan_layers(analyzed.nodes, analyzed.outputs, fusion)
     scope = analyzed.scope
+    trips = loops or {}
 
     def cost_subgraph(graph: onnx.GraphProto, parent: Scope) -> GraphCost:
-        return cost_graph(analyze_graph(graph, parent=parent), precision, fusion, find)
+        sub = analyze_graph(graph, parent=parent, injected=analyzed.injected)
+        return cost_graph(sub, precision, fusion, find, trips)
 
     drafts: list[LayerDraft] = []
     for index, chain_indices in enumerate(plan.chains):
-        chain = [analyzed.nodes[i] for i in chain_indices]
+        chain = [plan.nodes[i] for i in chain_indices]
         anchor = chain[0]
         if anchor.info.op_type in CONTROL_FLOW and anchor.info.domain == "":
-            drafts.append(draft_control_flow(anchor, scope, plan.aliases, precision, cost_subgraph))
+            drafts.append(draft_control_flow(anchor, scope, plan.aliases, precision, cost_subgraph, trips))
             continue
         bn_index = plan.folded_bn.get(index)
-        bn = analyzed.nodes[bn_index] if bn_index is not None else None
+        bn = plan.nodes[bn_index] if bn_index is not None else None
         drafts.append(draft_layer(chain, bn, scope, plan, precision, find))
     outputs = [resolve(name, plan.aliases) for name in analyzed.outputs]
     read = {name for d in drafts for name in d.reads} | set(outputs)
     sizes: dict[str, int] = {}
     layers: list[Layer] = []
-    constants: dict[str, tuple[int, int]] = {}
+    constants: dict[str, StoredConstant] = {}
+    computed: dict[str, int] = {}
     unestimated: list[Unestimated] = []
     for index, draft in enumerate(drafts):
         writes = [name for name in draft.outputs if name in read]
@@ -105,12 +113,21 @@ def cost_graph(analyzed: AnalyzedGraph, precision: str, fusion: str, find: Looku
             sizes[name] = size_in_bytes(scope.get(name), precision)
         layers.append(_layer(index, draft, writes, sizes))
         constants.update(draft.constants)
+        computed.update(draft.computed)
         unestimated.extend(draft.unestimated)
     for name in analyzed.inputs:
         sizes.setdefault(name, size_in_bytes(scope.get(name), precision))
+    for branch in analyzed.dropped:
+        constants.update(cost_subgraph(branch, scope).constants)
+    for condition in analyzed.conditions:
+        for stored in scope.stored_of(condition):
+            tensor = scope.get(stored)
+            if tensor is not None:
+                constants[stored] = stored_constant(tensor, precision)
     return GraphCost(
         layers=layers,
         constants=constants,
+        computed=computed,
         sizes=sizes,
         unestimated=unestimated,
         peak=peak_activation(layers, sizes, analyzed.inputs, outputs),
@@ -155,6 +172,7 @@ def estimate_model(
     fusion: str = "paper",
     file_bytes: int | None = None,
     custom_costs: Mapping[str, CostFn] | None = None,
+    loop_trips: Mapping[str, int] | None = None,
 ) -> Estimate:
     """Estimate an in-memory ModelProto (modified in place: bound, inlined, inferred)."""
     _check_options(precision, fusion)
@@ -164,11 +182,12 @@ def estimate_model(
         if model.functions:
             inlined = onnx.inliner.inline_local_functions(model)
             model.CopyFrom(inlined)
-        inferred, analyzed = infer_and_analyze(model, dims or {})
-        graph = cost_graph(analyzed, precision, fusion, lookup_with(custom_costs or {}))
+        inferred, analyzed = infer_and_analyze(model, dims or {}, input_values or {})
+        graph = cost_graph(analyzed, precision, fusion, lookup_with(custom_costs or {}), loop_trips)
     except EdgegateError as error:
         error.path = path or error.path
         raise
+    distinct = {stored.key: stored for stored in graph.constants.values()}
     return Estimate(
         model=path or "<model>",
         settings=Settings(
@@ -176,14 +195,17 @@ def estimate_model(
             input_shapes={k: tuple(v) for k, v in (input_shapes or {}).items()},
             precision=precision,
             fusion=fusion,
+            input_values=dict(input_values or {}),
+            loop_trips=dict(loop_trips or {}),
         ),
         layers=tuple(graph.layers),
         unestimated=tuple(graph.unestimated),
         tensor_bytes=graph.sizes,
         macs=graph.macs,
         flops=graph.flops,
-        params=sum(n for n, _ in graph.constants.values()),
-        weight_bytes=sum(b for _, b in graph.constants.values()),
+        params=sum(stored.numel for stored in distinct.values()),
+        weight_bytes=sum(stored.size for stored in distinct.values()),
+        computed_constant_bytes=sum(graph.computed.values()),
         peak_activation_bytes=graph.peak,
         dram_bytes=graph.weight_reads + graph.input_reads + graph.output_writes,
         node_count=node_count,
@@ -200,19 +222,21 @@ def estimate(
     precision: str = "model",
     fusion: str = "paper",
     custom_costs: Mapping[str, CostFn] | None = None,
+    loop_trips: Mapping[str, int] | None = None,
 ) -> Estimate:
     """Estimate one model (a path, or a ModelProto that is left unchanged) from its graph alone.
 
     ``custom_costs`` gives formulas (keyed ``domain.OpType`` or ``OpType``) for ops the registry
-    has none for, such as a vendor's custom op. Raises ModelError for an unreadable model and
-    BindingError for an unbound input dimension.
+    has none for, such as a vendor's custom op. ``loop_trips`` gives the trip count of Loops
+    whose count cannot be derived (by node name, or ``default`` for any). Raises ModelError
+    for an unreadable model and BindingError for an unbound input dimension.
     """
     if isinstance(model, onnx.ModelProto):
         proto = onnx.ModelProto()
         proto.CopyFrom(model)
         return estimate_model(
             proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
-            precision=precision, fusion=fusion, custom_costs=custom_costs,
+            precision=precision, fusion=fusion, custom_costs=custom_costs, loop_trips=loop_trips,
         )
     path = os.fspath(model)
     proto = load_model(path)
@@ -226,4 +250,5 @@ def estimate(
         fusion=fusion,
         file_bytes=Path(path).stat().st_size,
         custom_costs=custom_costs,
+        loop_trips=loop_trips,
     )

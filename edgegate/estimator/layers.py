@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
 
 from edgegate.cost.registry import Lookup
 from edgegate.cost.types import OpCost
 from edgegate.estimator.fusion import Plan
 from edgegate.estimator.memory import resolve, size_in_bytes
+from edgegate.estimator.movers import selected_input
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
-from edgegate.model.info import Uncostable
+from edgegate.model.info import TensorInfo, Uncostable
 
 BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
 ABSORBED = frozenset({"QuantizeLinear"})
+SMALL_CONSTANT = 32
+"""Elements up to which a stored constant is identified by its values (scalars, small
+vectors): their payload is always in the file as read, whatever the dtype, so the same
+scalar stored once or once per use counts once either way."""
+
+
+class StoredConstant(NamedTuple):
+    """A tensor the file stores, as params count it: elements, bytes at the precision, and
+    the key that identifies it (its values when they are small enough to be read, so the
+    same scalar stored twice counts once; else its name)."""
+
+    numel: int
+    size: int
+    key: Hashable
 
 
 @dataclass
 class LayerDraft:
-    """A layer before memory is settled: cost, constants read, activation tensors read."""
+    """A layer before memory is settled: cost, constants read, activation tensors read.
+
+    ``constants`` are the stored tensors behind the constants the layer reads (its params);
+    ``constant_reads`` the bytes it reads for them from DRAM (a copy reads its source, a
+    selection or a computed constant itself); ``computed`` those computed at estimate time
+    from shapes, which store nothing. ``selected`` names an input the layer reads only in
+    part: a selection reads the bytes it writes.
+    """
 
     name: str
     op_types: tuple[str, ...]
     nodes: tuple[str, ...]
     cost: OpCost
-    constants: dict[str, tuple[int, int]] = field(default_factory=dict)
+    constants: dict[str, StoredConstant] = field(default_factory=dict)
+    constant_reads: dict[str, int] = field(default_factory=dict)
+    computed: dict[str, int] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    selected: str | None = None
     weight_reads: int | None = None
     input_reads: int | None = None
     output_writes: int | None = None
@@ -35,16 +64,20 @@ class LayerDraft:
 
 
 def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
-    """The node's cost by the formula ``find`` gives; Uncostable says why there is none."""
+    """The node's cost by the formula ``find`` gives (a composite: the sum of the formulas of
+    the ops it costs as); Uncostable says why there is none."""
     info = node.info
-    formula = find(info.op_type, info.domain)
-    if formula is None:
-        where = f"{info.domain}." if info.domain else ""
-        raise Uncostable(f"no cost formula for op {where}{info.op_type}")
-    try:
-        return formula(info)
-    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
-        raise Uncostable(f"cannot cost this node ({type(error).__name__}: {error})") from None
+    total = OpCost()
+    for op_type in node.costs_as or (info.op_type,):
+        formula = find(op_type, info.domain)
+        if formula is None:
+            where = f"{info.domain}." if info.domain else ""
+            raise Uncostable(f"no cost formula for op {where}{op_type}")
+        try:
+            total = total + formula(info)
+        except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
+            raise Uncostable(f"cannot cost this node ({type(error).__name__}: {error})") from None
+    return total
 
 
 def unestimated(node: ActiveNode, error: Uncostable) -> Unestimated:
@@ -64,12 +97,15 @@ def draft_layer(
     """Cost a fused chain (anchor first) as one layer."""
     anchor = chain[0]
     skipped = {id(n) for n in chain[1:] if n is folded_bn or n.info.op_type in ABSORBED}
+    members = [member for n in chain for member in (n.members or (n.info,))]
     draft = LayerDraft(
         name=anchor.info.name,
-        op_types=tuple(n.info.op_type for n in chain),
-        nodes=tuple(n.info.name for n in chain),
+        op_types=tuple(m.op_type for m in members),
+        nodes=tuple(m.name for m in members),
         cost=OpCost(),
     )
+    selected = selected_input(anchor.info) if len(chain) == 1 else None
+    draft.selected = resolve(selected, plan.aliases) if selected is not None else None
     produced = {t.name for n in chain[:-1] for t in n.info.present_outputs()}
     for node in chain:
         if id(node) in skipped:
@@ -99,12 +135,15 @@ def _add_reads(
         tensor = scope.get(name)
         if tensor is not None and tensor.is_constant:
             for origin in scope.origin(name):
-                stored = scope.get(origin) or tensor
-                numel = stored.numel if stored.known else 0
-                draft.constants[origin] = (numel, size_in_bytes(stored, precision))
-        elif name not in produced:
+                size = size_in_bytes(scope.get(origin) or tensor, precision)
+                draft.constant_reads[origin] = size
+                if not scope.stored_of(origin):
+                    draft.computed[origin] = size
+            for stored in scope.stored_of(name):
+                draft.constants[stored] = stored_constant(scope.get(stored) or tensor, precision)
+        else:
             root = resolve(name, aliases)
-            if root not in draft.reads:
+            if name not in produced and root not in produced and root not in draft.reads:
                 draft.reads.append(root)
 
 
@@ -118,5 +157,17 @@ def _fold_batchnorm(draft: LayerDraft, anchor: ActiveNode, bn: ActiveNode, preci
     if scale is None or output is None or not scale.known or not output.known:
         return
     name = f"{bn.info.name}:folded_bias"
-    draft.constants[name] = (scale.numel, size_in_bytes(scale, precision))
+    size = size_in_bytes(scale, precision)
+    draft.constants[name] = StoredConstant(scale.numel, size, name)
+    draft.constant_reads[name] = size
     draft.cost = draft.cost + OpCost(0, output.numel)
+
+
+def stored_constant(tensor: TensorInfo, precision: str) -> StoredConstant:
+    """``tensor`` as params count it; a small tensor whose values are read is keyed by them."""
+    numel = tensor.numel if tensor.known else 0
+    key: Hashable = tensor.name
+    value = tensor.value
+    if value is not None and value.dtype != object and value.size <= SMALL_CONSTANT:
+        key = ("value", tensor.dtype, tensor.shape, np.ascontiguousarray(value).tobytes())
+    return StoredConstant(numel, size_in_bytes(tensor, precision), key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ESTIMATE_SCHEMA_VERSION = 1
@@ -55,12 +55,27 @@ class Unestimated:
 
 @dataclass(frozen=True)
 class Settings:
-    """The choices that shaped the numbers: bindings, precision, fusion."""
+    """The choices that shaped the numbers: bindings, precision, fusion, given input values
+    and Loop trip counts."""
 
     dims: Mapping[str, int] = field(default_factory=dict)
     input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     precision: str = "model"
     fusion: str = "paper"
+    input_values: Mapping[str, float] = field(default_factory=dict)
+    loop_trips: Mapping[str, int] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The settings as plain data; input values and loop trips only when given."""
+        record = asdict(self)
+        for key in OPTIONAL_SETTINGS:
+            if not record[key]:
+                del record[key]
+        return record
+
+
+OPTIONAL_SETTINGS = ("input_values", "loop_trips")
+"""Settings recorded only when given, so records of runs that set none keep their shape."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class Estimate:
     dram_bytes: int
     node_count: int
     info: Mapping[str, Any] = field(default_factory=dict)
+    computed_constant_bytes: int = 0
 
     @property
     def arithmetic_intensity(self) -> float:
@@ -95,6 +111,7 @@ class Estimate:
         """The model-level metrics, keyed by the names in ``edgegate.metrics.METRICS``."""
         return {
             "arithmetic_intensity": self.arithmetic_intensity,
+            "computed_constant_bytes": self.computed_constant_bytes,
             "dram_bytes": self.dram_bytes,
             "flops": self.flops,
             "macs": self.macs,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from edgegate.estimator.result import ESTIMATE_SCHEMA_VERSION, Estimate, Layer
+from edgegate.estimator.result import ESTIMATE_SCHEMA_VERSION, OPTIONAL_SETTINGS, Estimate, Layer
 from edgegate.version import __version__
 
 LAYER_FIELDS: tuple[str, ...] = (
@@ -45,6 +45,7 @@ def estimate_record(estimate: Estimate, *, layers: bool = True) -> dict[str, Any
             "input_shapes": {k: list(v) for k, v in settings.input_shapes.items()},
             "precision": settings.precision,
             "fusion": settings.fusion,
+            **{key: dict(value) for key, value in settings.record().items() if key in OPTIONAL_SETTINGS},
         },
         "info": dict(estimate.info),
         "node_count": estimate.node_count,

@@ -2,12 +2,18 @@
 
 A model input like ``float[batch, 3, H, W]`` needs every dimension known before costing.
 Bindings come from ``dims`` (by dimension name) and ``input_shapes`` (whole shapes by input
-name); a dimension still unbound is a BindingError that says how to bind it. ``input_values``
-turn scalar inputs into constants (e.g. a sample rate that an If branches on).
+name); a dimension still unbound is a BindingError that says how to bind it. A dimension named
+by an arithmetic expression of bound names (optimum's ``past_sequence_length +
+sequence_length``) takes its value. 0 is a size (an empty KV cache). ``input_values`` turn
+scalar inputs into constants (e.g. a sample rate that an If branches on). In files of IR
+version < 4, initializers are also listed among the inputs: they are constants unless a
+binding names them.
 """
 
 from __future__ import annotations
 
+import ast
+import shlex
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,6 +32,11 @@ def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
     return [value for value in graph.input if value.name not in initialized]
 
 
+def _sized(dim: onnx.TensorShapeProto.Dimension) -> bool:
+    """True when the dimension is a concrete size (0 included: an empty tensor)."""
+    return dim.HasField("dim_value") and dim.dim_value >= 0
+
+
 def _dim_label(dim: onnx.TensorShapeProto.Dimension, index: int) -> str:
     if dim.dim_param:
         return f"dimension {index} ('{dim.dim_param}') is unbound"
@@ -36,9 +47,34 @@ def _dim_label(dim: onnx.TensorShapeProto.Dimension, index: int) -> str:
 
 def _hint(value: onnx.ValueInfoProto, index: int, dim: onnx.TensorShapeProto.Dimension) -> str:
     dims = value.type.tensor_type.shape.dim
-    example = "x".join(str(d.dim_value) if d.dim_value > 0 else "N" for d in dims)
-    by_name = f"--dim {dim.dim_param}=N or " if dim.dim_param else ""
-    return f"bind it with {by_name}--input-shape {value.name}={example}"
+    example = "x".join(str(d.dim_value) if _sized(d) else "N" for d in dims)
+    by_name = f"--dim {shlex.quote(dim.dim_param + '=N')} or " if dim.dim_param else ""
+    return f"bind it with {by_name}--input-shape {shlex.quote(value.name + '=' + example)}"
+
+
+def _expression(text: str, dims: Mapping[str, int]) -> int | None:
+    """The value of a dimension named by integer arithmetic (+ - * //) of bound names, or None."""
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    operators = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+                 ast.Mult: lambda a, b: a * b, ast.FloorDiv: lambda a, b: a // b if b else None}
+
+    def value(node: ast.expr) -> int | None:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name):
+            return dims.get(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in operators:
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else operators[type(node.op)](left, right)
+        return None
+
+    if isinstance(tree, ast.Name):
+        return None
+    result = value(tree)
+    return result if result is not None and 0 <= result <= MAX_ELEMENTS else None
 
 
 def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int]) -> None:
@@ -48,11 +84,11 @@ def _check_shape(value: onnx.ValueInfoProto, shape: Sequence[int]) -> None:
             f"input '{value.name}' has rank {len(dims)}, its bound shape has {len(shape)} dimensions"
         )
     for index, size in enumerate(shape):
-        if size <= 0:
-            raise BindingError(f"input '{value.name}' dimension {index} must be > 0")
+        if size < 0:
+            raise BindingError(f"input '{value.name}' dimension {index} must be >= 0")
         if size > MAX_ELEMENTS:
             raise BindingError(f"input '{value.name}' dimension {index} is {size}, {TOO_BIG}")
-        if index < len(dims) and dims[index].dim_value > 0 and dims[index].dim_value != size:
+        if index < len(dims) and _sized(dims[index]) and dims[index].dim_value != size:
             raise BindingError(
                 f"input '{value.name}' dimension {index} is fixed at "
                 f"{dims[index].dim_value} in the model, got {size}"
@@ -70,8 +106,8 @@ def _check_requests(
             known = ", ".join(sorted(inputs)) or "none"
             raise BindingError(f"the model has no input '{name}' (its inputs: {known})")
     for name, size in dims.items():
-        if size <= 0:
-            raise BindingError(f"dimension '{name}' must be bound to a value > 0, got {size}")
+        if size < 0:
+            raise BindingError(f"dimension '{name}' must be bound to a value >= 0, got {size}")
         if size > MAX_ELEMENTS:
             raise BindingError(f"dimension '{name}' is bound to {size}, {TOO_BIG}")
 
@@ -95,10 +131,14 @@ def _bind_dims(value: onnx.ValueInfoProto, dims: Mapping[str, int]) -> None:
             input_name=value.name,
         )
     for index, dim in enumerate(tensor_type.shape.dim):
-        if dim.dim_value > 0:
+        if _sized(dim):
             continue
         if dim.dim_param and dim.dim_param in dims:
             dim.dim_value = int(dims[dim.dim_param])
+            continue
+        computed = _expression(dim.dim_param, dims) if dim.dim_param else None
+        if computed is not None:
+            dim.dim_value = computed
             continue
         raise BindingError(
             f"input '{value.name}' {_dim_label(dim, index)}: " + _hint(value, index, dim),
@@ -116,6 +156,7 @@ def bind_inputs(
 ) -> None:
     """Give every graph input a concrete shape, in place; raise BindingError naming gaps."""
     values = input_values or {}
+    _unlist_bound_initializers(model.graph, [*input_shapes, *values])
     inputs = {value.name: value for value in graph_inputs(model.graph)}
     _check_requests(inputs, dims, [*input_shapes, *values])
     for value in inputs.values():
@@ -127,6 +168,17 @@ def bind_inputs(
             _bind_dims(value, dims)
     for name, number in values.items():
         _make_constant(model, inputs[name], number)
+
+
+def _unlist_bound_initializers(graph: onnx.GraphProto, named: Sequence[str]) -> None:
+    """An initializer also listed as an input (IR < 4) that a binding names becomes the input."""
+    listed = {value.name for value in graph.input}
+    bound = {name for name in named if name in listed}
+    if not bound or not any(t.name in bound for t in graph.initializer):
+        return
+    kept = [t for t in graph.initializer if t.name not in bound]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def _make_constant(model: onnx.ModelProto, value: onnx.ValueInfoProto, number: float) -> None:

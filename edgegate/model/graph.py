@@ -31,11 +31,18 @@ from edgegate.model.tensors import (
 
 @dataclass
 class Scope:
-    """What is known about each tensor of one graph, falling back to the enclosing graph."""
+    """What is known about each tensor of one graph, falling back to the enclosing graph.
+
+    A folded constant has two kinds of provenance: ``origins``, the tensors a layer reading
+    it reads from memory (a copy reads its source), and ``stored``, the tensors the file
+    stores that it is computed from (its params). Initializers and Constant nodes are their
+    own origin and stored tensor; a constant computed from shapes alone stores nothing.
+    """
 
     tensors: dict[str, TensorInfo] = field(default_factory=dict)
     parent: Scope | None = None
     origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stored: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, name: str) -> TensorInfo | None:
         """The tensor's info from this graph or an enclosing one."""
@@ -50,34 +57,56 @@ class Scope:
             scope = scope.parent
         return None
 
-    def origin(self, name: str) -> tuple[str, ...]:
-        """The stored constants a folded constant stands for (itself unless it is a copy).
-
-        A weight reached through a view, Identity, Transpose, Expand, Tile, Cast or
-        DequantizeLinear counts as the tensors the file stores, once, whatever shape the
-        folding gives it; a constant computed by arithmetic counts as itself.
-        """
+    def _provenance(self, table: str, name: str) -> tuple[str, ...]:
         scope: Scope | None = self
         while scope is not None:
-            if name in scope.origins:
-                return scope.origins[name]
+            found = getattr(scope, table).get(name)
+            if found is not None:
+                return found
             scope = scope.parent
         return (name,)
 
+    def origin(self, name: str) -> tuple[str, ...]:
+        """The constants a layer reading ``name`` reads from memory (itself unless a copy).
 
-# Folding these over stored constants only copies, relayouts or dequantizes them: the result
-# counts as the tensors the file stores (a class token expanded per batch is still 768 params).
+        A weight reached through a view, Identity, Transpose, Expand, Tile, Cast or
+        DequantizeLinear is read as the tensors it copies; any other folded constant (a
+        selection, arithmetic) is read as itself, at its bound size.
+        """
+        return self._provenance("origins", name)
+
+    def stored_of(self, name: str) -> tuple[str, ...]:
+        """The stored tensors (initializers, Constant nodes) ``name`` is computed from.
+
+        Empty for a constant computed from shapes alone (a mask, a position range): it is
+        not a param, so params never depend on a binding.
+        """
+        return self._provenance("stored", name)
+
+
+# Folding these over stored constants only copies, relayouts or dequantizes them: a layer
+# reading the result reads the tensors the file stores (a class token expanded per batch is
+# still 768 values read).
 STORED_AS_SOURCE = frozenset(
     {"Cast", "DequantizeLinear", "Expand", "Identity", "Tile", "Transpose"}
 )
 
+Provenance = tuple[tuple[str, ...], tuple[str, ...]]
+"""A folded constant's origins and stored tensors (see :class:`Scope`)."""
+
 
 @dataclass(frozen=True, eq=False)
 class ActiveNode:
-    """A node that runs at inference: its decoded info and its data (not shape-like) inputs."""
+    """A node that runs at inference: its decoded info and its data (not shape-like) inputs.
+
+    A composite node stands for a chain of ``members`` (an activation an exporter wrote as
+    elementwise nodes); it is costed as the ops ``costs_as`` applied to ``info``.
+    """
 
     info: NodeInfo
     data_inputs: tuple[str, ...]
+    members: tuple[NodeInfo, ...] = ()
+    costs_as: tuple[str, ...] = ()
 
 
 @dataclass
@@ -90,6 +119,9 @@ class AnalyzedGraph:
     outputs: list[str]
     folded: dict[str, np.ndarray]
     shapes_known: bool
+    injected: Mapping[str, Provenance] = field(default_factory=dict)
+    dropped: list[onnx.GraphProto] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
 
 
 def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
@@ -262,13 +294,26 @@ class Folding:
     shapes_known: bool
 
 
+def provenance(scope: Scope, name: str) -> Provenance:
+    """The origins and stored tensors of ``name``, to carry it over as an initializer."""
+    return scope.origin(name), scope.stored_of(name)
+
+
 def fold_graph(
     graph: onnx.GraphProto,
     parent: Scope | None = None,
     outer: Iterable[str] = (),
+    injected: Mapping[str, Provenance] | None = None,
 ) -> Folding:
-    """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete."""
+    """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete.
+
+    ``injected`` gives the provenance of initializers that earlier folding rounds put in
+    place of computed nodes, so they keep counting as what they were computed from.
+    """
     scope = _collect_scope(graph, parent)
+    for name, (origins, stored) in (injected or {}).items():
+        scope.origins[name] = origins
+        scope.stored[name] = stored
     outer_names = set(outer)
     if parent is not None:
         outer_names |= captured_names(graph)
@@ -283,24 +328,30 @@ def fold_graph(
                 found = [scope.get(name) for name in node.outputs if name]
                 folding.shapes_known = all(t is not None and t.known for t in found)
             continue
-        sources: tuple[str, ...] = ()
-        if node.op_type in STORED_AS_SOURCE or is_view(node.op_type, node.domain):
-            shape_like = shape_inputs(node.op_type, node.domain)
-            sources = tuple(
-                dict.fromkeys(
-                    origin
-                    for index, name in enumerate(node.inputs)
-                    if name and index not in shape_like
-                    for origin in scope.origin(name)
-                )
-            )
+        _record_provenance(node, constants, scope)
         for constant in constants:
             scope.tensors[constant.name] = constant
-            if sources:
-                scope.origins[constant.name] = sources
             if constant.value is not None:
                 folding.folded[constant.name] = constant.value
+            elif folding.shapes_known and not constant.known:
+                folding.shapes_known = False
     return folding
+
+
+def _record_provenance(node: RawNode, constants: list[TensorInfo], scope: Scope) -> None:
+    """Set the origins and stored tensors of a folded node's outputs from its data inputs."""
+    if node.op_type == "Constant":
+        return
+    shape_like = shape_inputs(node.op_type, node.domain)
+    data = [name for index, name in enumerate(node.inputs) if name and index not in shape_like]
+    stored = tuple(dict.fromkeys(s for name in data for s in scope.stored_of(name)))
+    copies = node.op_type in STORED_AS_SOURCE or is_view(node.op_type, node.domain)
+    for constant in constants:
+        scope.stored[constant.name] = stored
+        if copies:
+            scope.origins[constant.name] = tuple(
+                dict.fromkeys(o for name in data for o in scope.origin(name))
+            )
 
 
 def analyze_graph(
@@ -308,9 +359,10 @@ def analyze_graph(
     parent: Scope | None = None,
     outer: Iterable[str] = (),
     folding: Folding | None = None,
+    injected: Mapping[str, Provenance] | None = None,
 ) -> AnalyzedGraph:
     """Classify every node of ``graph`` (after shape inference) and decode the active ones."""
-    folding = folding or fold_graph(graph, parent, outer)
+    folding = folding or fold_graph(graph, parent, outer, injected)
     scope, candidates = folding.scope, folding.candidates
     outputs = [v.name for v in graph.output]
     free = _shape_arithmetic(candidates, set(outputs))
@@ -327,4 +379,4 @@ def analyze_graph(
             shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
         active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
-    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known)
+    return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known, injected or {})

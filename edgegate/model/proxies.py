@@ -200,6 +200,44 @@ def _multi_head_attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeP
     return [heads, merged]
 
 
+def _group_query_attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """GroupQueryAttention: output (B, S, Nq * H); present key/value (B, Nkv, past + S, H).
+
+    query is (B, S, Nq * H), or packed Q, K, V (B, S, (Nq + 2 Nkv) * H) when key is omitted;
+    the new keys and values are split into heads and appended to past_key/past_value.
+    """
+    heads, kv_heads = int(_attr(node, "num_heads", 0)), int(_attr(node, "kv_num_heads", 0))
+    if not heads or not kv_heads:
+        return None
+    query, packed = node.input[0], not _at(node, 1)
+    nodes: list[onnx.NodeProto] = []
+
+    def heads_of(source: str, count: int, start: int) -> str:
+        """(B, S, ..., count * H, ...) -> (B, S, count, H): ``count`` heads from ``start``."""
+        split = helper.make_node("Reshape", [source, ctx.ints([0, 0, heads + 2 * kv_heads if packed
+                                                                    else count, -1])], [ctx.fresh()])
+        nodes.append(split)
+        if not packed:
+            return split.output[0]
+        sliced = helper.make_node("Slice", [split.output[0], ctx.ints([start]), ctx.ints([start + count]),
+                                            ctx.ints([2])], [ctx.fresh()])
+        nodes.append(sliced)
+        return sliced.output[0]
+
+    q = heads_of(query, heads, 0)
+    nodes.append(helper.make_node("Reshape", [q, ctx.ints([0, 0, -1])], [node.output[0]]))
+    for index, (source, start) in enumerate(((1, heads), (2, heads + kv_heads)), start=1):
+        if index >= len(node.output) or not node.output[index]:
+            continue
+        new = heads_of(query if packed else node.input[source], kv_heads, start)
+        moved = helper.make_node("Transpose", [new], [ctx.fresh()], perm=[0, 2, 1, 3])
+        nodes.append(moved)
+        past = _at(node, source + 2)
+        parts = [past, moved.output[0]] if past else [moved.output[0]]
+        nodes.append(helper.make_node("Concat", parts, [node.output[index]], axis=2))
+    return nodes
+
+
 def _embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
     """EmbedLayerNormalization: (B, S, hidden) as a word-embedding gather; mask_index (B,)."""
     nodes = [helper.make_node("Gather", [node.input[2], node.input[0]], [node.output[0]])]
@@ -234,6 +272,7 @@ PROXIES: dict[str, Proxy] = {
     "FusedGemm": _gemm(0, 1, 2),
     "FusedMatMul": _matmul(),
     "Gelu": _same_as(0),
+    "GroupQueryAttention": _group_query_attention,
     "LayerNormalization": _same_as(0),
     "MatMulIntegerToFloat": _matmul(2),
     "MatMulNBits": _matmul_nbits,
@@ -298,7 +337,11 @@ ML_PROXIES: dict[str, Proxy] = {
     "Scaler": _as_float,
     "TreeEnsembleRegressor": _per_row("n_targets"),
 }
-PROXIES_BY_DOMAIN: dict[str, dict[str, Proxy]] = {CONTRIB: PROXIES, ML: ML_PROXIES}
+RUNTIME_PROXIES: dict[str, Proxy] = {"SimplifiedLayerNormalization": _same_as(0)}
+"""onnxruntime's ops written in the default domain (edgegate.model.domains)."""
+PROXIES_BY_DOMAIN: dict[str, dict[str, Proxy]] = {
+    "": RUNTIME_PROXIES, "ai.onnx": RUNTIME_PROXIES, CONTRIB: PROXIES, ML: ML_PROXIES
+}
 
 
 def _context(model: onnx.ModelProto, ranks: Mapping[str, int]) -> Context:

@@ -54,6 +54,7 @@ SHAPE_INPUTS: dict[str, frozenset[int]] = {
     "Unsqueeze": frozenset({1}),
     "Upsample": frozenset({1}),
     "com.microsoft.Attention": frozenset({6}),
+    "com.microsoft.GroupQueryAttention": frozenset({5, 6}),
     "com.microsoft.MultiHeadAttention": frozenset({8}),
 }
 

@@ -8,16 +8,17 @@ and where tensors stay unknown the constant shape arithmetic is evaluated
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import onnx
 from onnx import numpy_helper, shape_inference
 
 from edgegate.errors import ModelError
 from edgegate.model.domains import INFERRED_DOMAINS
-from edgegate.model.graph import AnalyzedGraph, analyze_graph, fold_graph
+from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
 from edgegate.model.order import subgraphs
 from edgegate.model.proxies import ranks_of, restore, with_proxies
+from edgegate.model.subgraphs import Completion, complete_subgraphs, inline_known_ifs
 from edgegate.model.tensors import checked_shape, value_shape
 
 
@@ -84,42 +85,67 @@ def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.Model
     return inferred, covered
 
 
-def _inject(model: onnx.ModelProto, folded: dict) -> bool:
-    """Replace nodes whose outputs were all folded by initializers; True if any changed."""
-    existing = {t.name for t in model.graph.initializer}
-    fresh = {name: value for name, value in folded.items() if name not in existing}
-    keep = [node for node in model.graph.node if not (node.output and all(o in fresh for o in node.output))]
-    if len(keep) == len(model.graph.node):
+def _inject(graph: onnx.GraphProto, folding: Folding, injected: dict[str, Provenance]) -> bool:
+    """Replace nodes whose outputs were all folded by initializers; True if any changed.
+
+    Each injected initializer's provenance goes into ``injected``: a constant computed
+    from shapes must not turn into a stored tensor (a param) by being injected.
+    """
+    existing = {t.name for t in graph.initializer}
+    fresh = {name: value for name, value in folding.folded.items() if name not in existing}
+    keep = [node for node in graph.node if not (node.output and all(o in fresh for o in node.output))]
+    if len(keep) == len(graph.node):
         return False
     produced = {o for node in keep for o in node.output}
     for name, value in fresh.items():
         if name not in produced:
-            model.graph.initializer.append(numpy_helper.from_array(value, name))
-    del model.graph.node[:]
-    model.graph.node.extend(keep)
+            graph.initializer.append(numpy_helper.from_array(value, name))
+            injected[name] = provenance(folding.scope, name)
+    del graph.node[:]
+    graph.node.extend(keep)
     return True
 
 
-def infer_and_analyze(
-    model: onnx.ModelProto, dims: Mapping[str, int]
-) -> tuple[onnx.ModelProto, AnalyzedGraph]:
-    """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
+def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.ModelProto, Folding]:
+    """Infer ``model``'s shapes, folding constant shape arithmetic between rounds.
 
     Each round folds what the previous inference made constant; a chain of shape arithmetic
     as deep as the network takes one round per link, so rounds stop only when shapes are
-    complete or folding makes no progress. ``model`` must have bound inputs; it is modified
-    in place (stale shapes cleared, folded nodes replaced by initializers).
+    complete or folding makes no progress. An If whose condition became constant is replaced
+    by its taken branch, and every If/Loop/Scan body is completed the same way as a model of
+    its own (edgegate.model.subgraphs). ``model`` is modified in place.
     """
-    check_sizes(model.graph)
-    clear_stale_shapes(model.graph, dims)
     ranks = ranks_of(model.graph)
     while True:
         inferred, covered = _infer(model, ranks)
-        folding = fold_graph(inferred.graph)
-        if folding.shapes_known:
+        folding = fold_graph(inferred.graph, injected=completion.injected)
+        if inline_known_ifs(model.graph, folding.scope, completion):
+            continue
+        nested = complete_subgraphs(model, folding, completion, _complete)
+        if folding.shapes_known and not nested:
             break
         ranks = ranks_of(inferred.graph)
-        injected = _inject(model, folding.folded)
-        if not injected and with_proxies(model, ranks)[1] <= covered:
+        changed = _inject(model.graph, folding, completion.injected)
+        if not (changed or nested) and with_proxies(model, ranks)[1] <= covered:
             break
-    return inferred, analyze_graph(inferred.graph, folding=folding)
+    return inferred, folding
+
+
+def infer_and_analyze(
+    model: onnx.ModelProto, dims: Mapping[str, int], given: Iterable[str] = ()
+) -> tuple[onnx.ModelProto, AnalyzedGraph]:
+    """Infer shapes (folding constant shape arithmetic between rounds) and analyze the graph.
+
+    ``model`` must have bound inputs; it is modified in place (stale shapes cleared, folded
+    nodes replaced by initializers, Ifs with a known condition by their taken branch).
+    ``given`` names the initializers that stand for input values the user gave: the file does
+    not store them, so they are no params.
+    """
+    check_sizes(model.graph)
+    clear_stale_shapes(model.graph, dims)
+    completion = Completion(injected={name: ((name,), ()) for name in given})
+    inferred, folding = _complete(model, completion)
+    analyzed = analyze_graph(inferred.graph, folding=folding, injected=completion.injected)
+    analyzed.dropped.extend(completion.dropped)
+    analyzed.conditions.extend(completion.conditions)
+    return inferred, analyzed

@@ -24,7 +24,10 @@ from edgegate.target.load import is_target_path, load_shipped_target, load_targe
 from edgegate.target.types import Target
 from edgegate.units import format_quantity, parse_quantity
 
-SETTING_KEYS = ("dims", "input_shapes", "precision", "fusion", "target", "fps", "unestimated")
+SETTING_KEYS = ("dims", "input_shapes", "input_values", "loops", "precision", "fusion", "target", "fps",
+                "unestimated")
+MERGED_KEYS = ("dims", "input_shapes", "input_values", "loops")
+"""Settings a budget merges key by key over the defaults' (the others replace them)."""
 OPTION_KEYS = ("ops", "opset", "dynamic_dims", "dtypes", "fits_on_chip")
 SWITCH_KEYS = ("dynamic_dims", "fits_on_chip")
 """Options whose value is a severity or ``off``; YAML reads a bare ``off`` as false, which means off."""
@@ -64,7 +67,7 @@ def _settings(document: Document, name: str) -> tuple[dict[str, Any], dict[str, 
     for key in SETTING_KEYS:
         for source, path in ((defaults, ("defaults",)), (own, ("budgets", name))):
             if key in source:
-                merged = key in ("dims", "input_shapes") and key in values
+                merged = key in MERGED_KEYS and key in values
                 values[key] = {**values[key], **source[key]} if merged else source[key]
                 where[key] = path + (key,)
     return values, where
@@ -79,6 +82,8 @@ def _budget(document: Document, name: str, targets: dict[str, Target],
     settings = RunSettings(
         dims=dict(values.get("dims", {})),
         input_shapes={key: tuple(shape) for key, shape in values.get("input_shapes", {}).items()},
+        input_values=dict(values.get("input_values", {})),
+        loop_trips=dict(values.get("loops", {})),
         precision=values.get("precision", "model"),
         fusion=values.get("fusion", "paper"),
         target=values.get("target"),

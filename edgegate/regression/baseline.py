@@ -27,6 +27,9 @@ BASELINE_SCHEMA = "edgegate.baseline"
 BASELINE_VERSION = 1
 SHAPING: tuple[str, ...] = ("dims", "input_shapes", "precision", "fusion", "target", "fps")
 """Budget settings that change the numbers (``unestimated`` only changes the verdict)."""
+SHAPING_WHEN_SET: tuple[str, ...] = ("input_values", "loop_trips")
+"""Settings that change the numbers, recorded only when a budget sets them (so baselines
+written before they existed still compare)."""
 TARGET_FIGURES: tuple[str, ...] = ("precision", "peak_flops", "dram_bandwidth", "onchip_bytes")
 """Target facts that change the target metrics (latency, on-chip DRAM bytes, bandwidth)."""
 
@@ -44,6 +47,7 @@ def shaping(settings: Mapping[str, Any], target: Mapping[str, Any] | None) -> di
     """The budget ``settings`` and ``target`` record (as in a ModelResult) that shape the
     numbers, as plain JSON data."""
     shaped = {key: settings.get(key) for key in SHAPING}
+    shaped.update({key: settings[key] for key in SHAPING_WHEN_SET if settings.get(key)})
     if target is not None:
         shaped["target_figures"] = {key: target.get(key) for key in TARGET_FIGURES}
     return json.loads(json.dumps(shaped))

@@ -9,7 +9,7 @@ model with neither is checked without relative limits.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 from edgegate.policy.select import selects
@@ -65,7 +65,7 @@ class ComparingChecker(Checker):
                 return None
             target = (None if subject.report is None or subject.target is None
                       else target_record(subject.report, subject.target))
-            self.baseline.require_same(entry, shaping(asdict(budget.settings), target))
+            self.baseline.require_same(entry, shaping(budget.settings.record(), target))
             return entry.metrics, "baseline"
         at_ref = self._at_ref.get(budget.name)
         if at_ref is None or at_ref.metrics is None or self.ref is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class Checker:
 
     def _check(self, budget: Budget, relative: str) -> ModelResult:
         """One model under one budget; a model that cannot be estimated becomes an error result."""
-        settings = asdict(budget.settings)
+        settings = budget.settings.record()
         try:
             subject = self.subject(budget, relative)
         except (ModelError, BindingError, PolicyError) as error:
@@ -98,7 +98,8 @@ class Checker:
         path = shown_path(self.root / relative)
         settings = budget.settings
         key = (path, tuple(sorted(settings.dims.items())), tuple(sorted(settings.input_shapes.items())),
-               settings.precision, settings.fusion)
+               settings.precision, settings.fusion, tuple(sorted(settings.input_values.items())),
+               tuple(sorted(settings.loop_trips.items())))
         if key not in self._estimates:
             self._estimates[key] = self._estimate(budget, path)
         estimate, custom_flops = self._estimates[key]
@@ -123,6 +124,7 @@ class Checker:
         try:
             estimate = estimate_file(
                 path, dims=settings.dims, input_shapes=settings.input_shapes,
+                input_values=settings.input_values, loop_trips=settings.loop_trips,
                 precision=settings.precision, fusion=settings.fusion,
                 custom_costs=tally.wrap(self.policy.custom_costs) or None)
         except BindingError as error:

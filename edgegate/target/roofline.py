@@ -95,7 +95,8 @@ def onchip_dram_per_layer(estimate: Estimate, capacity: int, weights_resident: b
     held: dict[str, int] = {}
     traffic = []
     for layer in estimate.layers:
-        saved = sum(held[name] for name in set(layer.reads) if name in held)
+        # a selection reads only part of its input: it saves at most what it reads
+        saved = sum(min(held[name], layer.input_bytes) for name in set(layer.reads) if name in held)
         for name in layer.writes:
             size = estimate.tensor_bytes.get(name, 0)
             later = last_read.get(name, -1) > layer.index
