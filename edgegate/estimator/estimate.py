@@ -110,7 +110,8 @@ def cost_graph(
     for index, draft in enumerate(drafts):
         writes = [name for name in draft.outputs if name in read]
         for name in [*draft.reads, *writes]:
-            sizes[name] = size_in_bytes(scope.get(name), precision)
+            if name not in sizes:
+                sizes[name] = size_in_bytes(scope.get(name), precision)
         layers.append(_layer(index, draft, writes, sizes))
         constants.update(draft.constants)
         computed.update(draft.computed)

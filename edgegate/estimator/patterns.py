@@ -289,6 +289,25 @@ def _last_ops(template: Template) -> frozenset[str]:
     return frozenset()
 
 
+def _required_ops(template: Template) -> frozenset[str]:
+    """The op types every chain matching ``template`` contains (a product may be Mul or Div,
+    so it requires only what its factors require)."""
+    if isinstance(template, Op):
+        return frozenset({template.op_type}).union(*(_required_ops(arg) for arg in template.args))
+    if isinstance(template, Clip):
+        return frozenset({"Clip"}) | _required_ops(template.arg)
+    if isinstance(template, Prod):
+        return frozenset().union(*(_required_ops(factor) for factor in template.factors))
+    if isinstance(template, Either):
+        return frozenset.intersection(*(_required_ops(option) for option in template.options))
+    if isinstance(template, Bind):
+        return _required_ops(template.inner)
+    return frozenset()
+
+
+REQUIRED_OPS: dict[Pattern, frozenset[str]] = {p: _required_ops(p.template) for p in PATTERNS}
+"""Per pattern, the op types a graph must have for the pattern to match anywhere in it."""
+
 BY_LAST_OP: dict[str, tuple[Pattern, ...]] = {
     op: tuple(p for p in PATTERNS if op in _last_ops(p.template))
     for op in sorted(set().union(*(_last_ops(p.template) for p in PATTERNS)))
@@ -300,6 +319,11 @@ def find_patterns(
     nodes: Sequence[ActiveNode], aliases: Mapping[str, str], outputs: set[str]
 ) -> list[Match]:
     """Every decomposed activation or normalization among ``nodes``, last tail first."""
+    present = {node.info.op_type for node in nodes if node.info.domain == ""}
+    candidates = {op: kept for op, patterns in BY_LAST_OP.items()
+                  if (kept := tuple(p for p in patterns if REQUIRED_OPS[p] <= present))}
+    if not candidates:
+        return []
     graph = _Graph(nodes, aliases, outputs)
     matcher = _Matcher(graph)
     taken: set[int] = set()
@@ -308,7 +332,7 @@ def find_patterns(
         info = nodes[tail].info
         if tail in taken or not info.outputs or info.outputs[0] is None or info.outputs[0].name in aliases:
             continue
-        for pattern in BY_LAST_OP.get(info.op_type, ()) if info.domain == "" else ():
+        for pattern in candidates.get(info.op_type, ()) if info.domain == "" else ():
             state = next((state for state in matcher.match(pattern.template, info.outputs[0].name, _State())
                           if tail in state.members and not state.members & taken
                           and _closed(graph, state.members, tail)), None)

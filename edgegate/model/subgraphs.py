@@ -111,6 +111,8 @@ def inline_known_ifs(graph: onnx.GraphProto, scope: Scope, completion: Completio
 
     The branch not taken is kept in ``completion.dropped`` (its stored constants are params).
     """
+    if not any(node.op_type == "If" and _condition(node, scope) is not None for node in graph.node):
+        return False
     changed = False
     nodes: list[onnx.NodeProto] = []
     names = {v.name for v in graph.input} | {t.name for t in graph.initializer}

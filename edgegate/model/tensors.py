@@ -44,8 +44,10 @@ def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
     if not tensor_type.HasField("shape"):
         return None
     fast = tuple(dim.dim_value for dim in tensor_type.shape.dim)
-    if all(fast) and min(fast, default=1) > 0:
-        return checked_shape(value.name, fast)
+    if min(fast, default=1) > 0:
+        if math.prod(fast) > MAX_ELEMENTS:
+            return checked_shape(value.name, fast)
+        return fast
     dims = []
     for dim in tensor_type.shape.dim:
         if not dim.HasField("dim_value") or dim.dim_value < 0:
