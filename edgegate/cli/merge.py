@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from edgegate.regression.history import append_history, current_commit, now
+from edgegate.regression.history import append_history, check_history_target, current_commit, now
 from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
 from edgegate.scale.merge import load_records, merge_results, run_result
 
@@ -48,7 +48,9 @@ def merge_deltas(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any] | Non
 def run(args: argparse.Namespace) -> int:
     """Merge the results, write the reports, return the merged exit code."""
     outputs = plan(args.format, report_files(args),
-                   args.github_summary, os.environ)
+                   args.github_summary, os.environ, {"--history": args.history})
+    if args.history:
+        check_history_target(args.history)
     if args.quiet:
         outputs = [output for output in outputs if output.path is not None]
     documents = [load_records(path) for path in args.results]
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     deltas = merge_deltas(documents)
     if deltas is not None:
         records["deltas"] = deltas
-    if args.history:
-        append_history(args.history, merged, now(), current_commit(Path.cwd()))
-    write_all(outputs, records, sys.stdout, quiet=args.failures_only)
+    try:
+        if args.history:
+            append_history(args.history, merged, now(), current_commit(Path.cwd()))
+    finally:  # the reports are written even when the history cannot be
+        write_all(outputs, records, sys.stdout, quiet=args.failures_only)
     return merged.exit_code()

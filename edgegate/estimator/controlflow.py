@@ -106,9 +106,14 @@ def _scan(node: ActiveNode, scope: Scope, cost_graph: CostGraph) -> tuple[SubCos
     """The body, once per step along the first scanned input's scan axis."""
     info = node.info
     body = _graph(info, "body")
-    count = int(info.attr("num_scan_inputs", 0))
+    count = info.attr("num_scan_inputs", 0)
+    if not isinstance(count, int) or not 0 < count <= len(info.inputs):
+        raise Uncostable(f"Scan num_scan_inputs {count!r:.40} is not a count of its"
+                         f" {len(info.inputs)} inputs")
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
-    axes = info.attr("scan_input_axes", (0,) * count)
+    axes = info.attr("scan_input_axes", (0,))
+    if not isinstance(axes, tuple) or not all(isinstance(axis, int) for axis in axes):
+        raise Uncostable("Scan scan_input_axes is not a list of axes")
     shape = scanned[0].shape if scanned else None
     if not shape or not axes:
         raise Uncostable("Scan input shapes are unknown")

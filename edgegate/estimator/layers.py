@@ -11,6 +11,7 @@ from edgegate.estimator.memory import resolve, size_in_bytes
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
 from edgegate.model.info import Uncostable
+from edgegate.model.tensors import malformed
 
 BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
 ABSORBED = frozenset({"QuantizeLinear"})
@@ -41,10 +42,14 @@ def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
     if formula is None:
         where = f"{info.domain}." if info.domain else ""
         raise Uncostable(f"no cost formula for op {where}{info.op_type}")
+    problem = malformed(info.attrs)
+    if problem is not None:
+        raise Uncostable(f"malformed node: {problem}")
     try:
         return formula(info)
-    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
-        raise Uncostable(f"cannot cost this node ({type(error).__name__}: {error})") from None
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+        text = str(error).splitlines()[0][:200] if str(error) else ""
+        raise Uncostable(f"malformed node: cannot cost it ({type(error).__name__}: {text})") from None
 
 
 def unestimated(node: ActiveNode, error: Uncostable) -> Unestimated:
