@@ -16,12 +16,14 @@ import argparse
 import contextlib
 import gc
 import importlib
+import io
 import os
 import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TextIO
 
-from edgegate.errors import EdgegateError, ExitCode
+from edgegate.errors import EdgegateError, ExitCode, UsageError
 from edgegate.printable import InertStream, printable
 from edgegate.version import __version__
 
@@ -115,14 +117,62 @@ def output_gate(environ: Mapping[str, str]) -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
+class _Output(io.TextIOBase):
+    """Standard output as edgegate writes it: a write that fails (a full disk, a file-size
+    limit) is a UsageError saying so, not an internal error; a closed pipe stays a
+    BrokenPipeError (the reader left: exit 0)."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        try:
+            return self.target.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+    def flush(self) -> None:
+        try:
+            self.target.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.target, "encoding", "utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run edgegate with ``argv`` (default: sys.argv[1:]) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # An estimate allocates a few objects per node and frees them all at the end; the default
     # collection threshold (700) would scan the growing graph every few nodes.
     gc.set_threshold(20_000, 50, 50)
-    with output_gate(os.environ):
-        return _run(argv)
+    stdout = sys.stdout
+    sys.stdout = _Output(stdout)  # type: ignore[assignment]
+    try:
+        with output_gate(os.environ):
+            code = _run(argv)
+            try:
+                sys.stdout.flush()
+            except UsageError as error:
+                print(f"edgegate: error: {error}", file=sys.stderr)
+                code = int(error.exit_code)
+            except BrokenPipeError:
+                pass
+        return code
+    finally:
+        sys.stdout = stdout
 
 
 def _run(argv: list[str]) -> int:

@@ -5,11 +5,14 @@ tensor it meets into a list of dimensions, one element at a time, and steps thro
 with C ``int`` arithmetic. A Slice step near 2^31 or 2^63 overflows it (a segfault, which no
 ``except`` can catch, or a loop that allocates until memory runs out), and a 1-D tensor of a
 billion elements is a billion dimensions (minutes, then ``std::bad_alloc``). Python cannot
-recover from either, so :func:`data_propagation_hazard` looks for them first, in every graph
-(subgraphs and functions too): a Slice whose constant step is beyond :data:`MAX_SLICE_STEP`,
-and a tensor of rank 0 or 1 that has, or a constant shape operand that makes, more than
-:data:`MAX_SHAPE_VALUES` elements. Inference then runs without data propagation, and
-edgegate's own folding (bounded by ``edgegate.model.fold``) evaluates the shape arithmetic.
+recover from either, so :func:`infer_screened` infers without data propagation first and
+looks for them, in every graph (subgraphs and functions too): a Slice whose constant step is
+beyond :data:`MAX_SLICE_STEP`, and a tensor of rank 1 that has (declared or inferred), or a
+constant shape operand that makes, more than :data:`MAX_SHAPE_VALUES` elements. With one of
+them, or when every shape is already known, that first result is the result; otherwise
+inference runs again with data propagation (and, should that still run out of memory, the
+first result stands). edgegate's own folding (bounded by ``edgegate.model.fold``) evaluates
+the shape arithmetic data propagation did not.
 """
 
 from __future__ import annotations
@@ -37,14 +40,20 @@ _SHAPE_OPERAND = {"ConstantOfShape": 0, "Expand": 1, "Reshape": 1, "Tile": 1}
 """Ops whose output shape is (or scales with) a constant operand's value, by its input index."""
 
 
+_WITH_GRAPHS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
+_WATCHED = frozenset({"Slice", "Pad", "OneHot", "Range", *_SHAPE_OPERAND})
+
+
 def _graphs(model: onnx.ModelProto) -> Iterator[onnx.GraphProto | onnx.FunctionProto]:
-    """Every graph of the model (nested ones too) and every local function, without recursion."""
+    """Every graph of the model (control-flow bodies too) and every local function, without
+    recursion."""
     stack: list[onnx.GraphProto | onnx.FunctionProto] = [model.graph, *model.functions]
     while stack:
         graph = stack.pop()
         yield graph
         for node in graph.node:
-            stack.extend(subgraphs(node))
+            if node.op_type in _WITH_GRAPHS:
+                stack.extend(subgraphs(node))
 
 
 def _constants(graph: onnx.GraphProto | onnx.FunctionProto) -> dict[str, np.ndarray]:
@@ -69,12 +78,14 @@ def _constants(graph: onnx.GraphProto | onnx.FunctionProto) -> dict[str, np.ndar
 def _declared_sizes(graph: onnx.GraphProto | onnx.FunctionProto) -> Iterator[tuple[str, int]]:
     """(name, elements) of each declared tensor of rank 1 and each integer initializer of rank
     0 or 1 (the ones data propagation reads element by element)."""
-    values = [*getattr(graph, "input", ()), *getattr(graph, "value_info", ()), *getattr(graph, "output", ())]
+    if not isinstance(graph, onnx.GraphProto):
+        return
+    values = [*graph.input, *graph.value_info, *graph.output]
     for value in values:
-        dims = value.type.tensor_type.shape.dim if value.type.HasField("tensor_type") else ()
+        dims = value.type.tensor_type.shape.dim
         if len(dims) == 1 and dims[0].dim_value > 0:
             yield value.name, dims[0].dim_value
-    for tensor in getattr(graph, "initializer", ()):
+    for tensor in graph.initializer:
         if len(tensor.dims) <= 1 and tensor.data_type in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
             yield tensor.name, math.prod(tensor.dims)
 
@@ -119,24 +130,54 @@ def data_propagation_hazard(model: onnx.ModelProto) -> str | None:
         for name, size in _declared_sizes(graph):
             if size > MAX_SHAPE_VALUES:
                 return f"tensor '{name}' is 1-D with {size} elements"
-        constants = _constants(graph)
-        for node in graph.node:
+        watched = [node for node in graph.node if node.op_type in _WATCHED]
+        constants = _constants(graph) if watched else {}
+        for node in watched:
             hazard = _node_hazard(node, constants)
             if hazard is not None:
                 return hazard
     return None
 
 
+def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
+    """(every output of every node of the main graph has a fully known shape, a 1-D tensor
+    longer than :data:`MAX_SHAPE_VALUES` in any graph: data propagation would turn it into as
+    many dimensions) of an inference's result."""
+    graph = inferred.graph
+    complete: set[str] = {t.name for t in graph.initializer}
+    hazard = None
+    for value in (*graph.input, *graph.value_info, *graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) == 1 and dims[0].dim_value > MAX_SHAPE_VALUES:
+            hazard = f"tensor '{value.name}' is 1-D with {dims[0].dim_value} elements"
+        if all(d.dim_value or d.HasField("dim_value") for d in dims) \
+                and value.type.tensor_type.HasField("shape"):
+            complete.add(value.name)
+    if hazard is None:
+        for sub in _graphs(inferred):
+            if sub is not graph:
+                hazard = next((f"tensor '{name}' is 1-D with {size} elements"
+                               for name, size in _declared_sizes(sub) if size > MAX_SHAPE_VALUES), None)
+                if hazard is not None:
+                    break
+    known = all(not name or name in complete for node in graph.node for name in node.output)
+    return known, hazard
+
+
 def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
-    """onnx's shape inference of ``model``, with data propagation unless the screen finds a
-    hazard; data propagation that runs out of memory anyway is retried without it. ModelError
-    when even that runs out of memory."""
-    if data_propagation_hazard(model) is None:
-        try:
-            return shape_inference.infer_shapes(model, data_prop=True)
-        except MemoryError:
-            pass
+    """onnx's shape inference of ``model``, with data propagation only where it is safe and
+    needed: first without it; that result is final when it leaves no shape unknown, or when
+    it (or the model itself) holds a hazard; otherwise again with data propagation, falling
+    back to the first result if that runs out of memory. ModelError when inference itself
+    runs out of memory."""
     try:
-        return shape_inference.infer_shapes(model, data_prop=False)
+        plain = shape_inference.infer_shapes(model, data_prop=False)
     except MemoryError:
         raise ModelError("shape inference ran out of memory: the model's tensors are too big") from None
+    complete, hazard = _survey(plain)
+    if complete or hazard or data_propagation_hazard(model):
+        return plain
+    try:
+        return shape_inference.infer_shapes(model, data_prop=True)
+    except MemoryError:
+        return plain

@@ -113,7 +113,7 @@ def attribute_types(op_type: str, domain: str) -> Mapping[str, int]:
         schema = onnx.defs.get_schema(op_type, domain="" if domain == "ai.onnx" else domain)
     except onnx.defs.SchemaError:
         return {}
-    return {name: int(attribute.type) for name, attribute in schema.attributes.items()}
+    return {name: int(attribute.type.value) for name, attribute in schema.attributes.items()}  # type: ignore[attr-defined]
 
 
 def attribute_problem(op_type: str, domain: str, attribute: onnx.AttributeProto) -> str | None:

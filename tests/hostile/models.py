@@ -13,6 +13,9 @@ strategies in :mod:`gen.strategies` and the campaign draw from:
 * :func:`raw_names`       node/tensor/op/domain/graph names that are not UTF-8, or carry
   newlines, U+FFFE, workflow commands (classes 4, 10, 11).
 * :func:`deep_nesting`    Loop/If bodies nested thousands deep (class 5).
+* :func:`native_op`       any op of onnx's default domain, with inputs of small or extreme
+  shapes, extreme constant operands and attributes of extreme values (or the wrong type):
+  what onnx's C++ shape inference and data propagation are handed (class 1).
 """
 
 from __future__ import annotations
@@ -446,11 +449,107 @@ def deep_nesting(depth: int = 3000, op: str = "Loop", pad: int = 2048) -> bytes:
     return w.model(top)
 
 
+# ----------------------------------------------------------------------------- class 1, any op
+
+_TYPES = {f"tensor({name})": value for name, value in (
+    ("float", T.FLOAT), ("double", T.DOUBLE), ("float16", T.FLOAT16), ("bfloat16", T.BFLOAT16),
+    ("int64", T.INT64), ("int32", T.INT32), ("int8", T.INT8), ("uint8", T.UINT8), ("int16", T.INT16),
+    ("uint16", T.UINT16), ("uint32", T.UINT32), ("uint64", T.UINT64), ("bool", T.BOOL),
+    ("string", T.STRING))}
+_NUMPY = {T.INT64: np.int64, T.INT32: np.int32, T.INT8: np.int8, T.UINT8: np.uint8, T.INT16: np.int16,
+          T.UINT16: np.uint16, T.UINT32: np.uint32, T.UINT64: np.uint64, T.FLOAT: np.float32,
+          T.DOUBLE: np.float64, T.FLOAT16: np.float16, T.BOOL: np.bool_}
+_SCHEMAS: list = []
+
+
+def _schemas() -> list:
+    """The default domain's op schemas (latest versions), not deprecated, sorted by name."""
+    if not _SCHEMAS:
+        _SCHEMAS.extend(sorted((s for s in onnx.defs.get_all_schemas() if s.domain == "" and not s.deprecated),
+                               key=lambda s: s.name))
+    return _SCHEMAS
+
+
+def _dims(rng: random.Random, rank: int) -> list:
+    pool = [1, 1, 2, 3, 4, 8, 0, 16, "n", 2**31, 2**40, 10**6, -1]
+    weights = [8, 8, 6, 6, 4, 2, 1, 1, 1, 1, 1, 1, 1]
+    return [rng.choices(pool, weights)[0] for _ in range(rank)]
+
+
+def _extreme(rng: random.Random) -> int:
+    return rng.choice(EXTREME_INTS) if rng.random() < 0.5 else rng.randint(-4, 8)
+
+
+def _attribute(rng: random.Random, name: str, kind: int) -> bytes:
+    """An attribute of ``kind`` (sometimes another kind) with extreme values."""
+    if rng.random() < 0.15:
+        kind = rng.choice([k for k in KINDS if k != kind])
+    if kind == w.INT:
+        return w.attr(name, w.INT, i=_extreme(rng))
+    if kind == w.INTS:
+        return w.attr(name, w.INTS, ints=[_extreme(rng) for _ in range(rng.choice([0, 1, 2, 4, 8]))])
+    if kind == w.FLOAT:
+        return w.attr(name, w.FLOAT, f=rng.choice([0.0, -1.0, 1e30, float("nan"), float("inf"), 0.5, 2.0]))
+    if kind == w.FLOATS:
+        return w.attr(name, w.FLOATS, floats=[rng.choice([0.0, 1e30, -1.0, 2.0]) for _ in range(rng.randint(0, 4))])
+    if kind == w.STRING:
+        return w.attr(name, w.STRING, s=rng.choice([b"", b"NOTSET", b"VALID", b"SAME_UPPER", b"linear",
+                                                    b"ij,jk->ik", b"\xff", b"constant", b"reflect"]))
+    if kind == w.TENSOR:
+        return w.attr(name, w.TENSOR, t=w.tensor("t", [1], 7, int64s=[_extreme(rng)]))
+    if kind == w.GRAPH:
+        return w.attr(name, w.GRAPH, g=_g1())
+    return wrong_attribute("op", name, kind, rng)
+
+
+def native_op(rng: random.Random) -> bytes:
+    """One default-domain op: every formal input either a graph input of small or extreme
+    dims or a constant (int64 operands extreme), attributes of extreme values."""
+    schema = rng.choice(_schemas())
+    allowed = {c.type_param_str: [t for t in c.allowed_type_strs if t in _TYPES] or ["tensor(float)"]
+               for c in schema.type_constraints}
+    chosen = {param: rng.choice(types) for param, types in allowed.items()}
+    inputs, graph_inputs, inits = [], [], []
+    count = rng.randint(schema.min_input, max(schema.min_input, min(schema.max_input, 5)))
+    for index in range(count):
+        formal = schema.inputs[min(index, len(schema.inputs) - 1)] if schema.inputs else None
+        type_str = chosen.get(formal.type_str, formal.type_str) if formal is not None else "tensor(float)"
+        elem = _TYPES.get(type_str, T.FLOAT)
+        name = f"i{index}"
+        if formal is not None and formal.option == onnx.defs.OpSchema.FormalParameterOption.Optional \
+                and rng.random() < 0.2:
+            inputs.append("")
+            continue
+        inputs.append(name)
+        if rng.random() < 0.5 and elem in _NUMPY:
+            rank = rng.choice([0, 1, 1, 1, 2])
+            shape = [rng.choice([1, 2, 3, 4]) for _ in range(rank)]
+            values = [_extreme(rng) if elem == T.INT64 else rng.choice([0, 1, 2, -1]) for _ in range(int(np.prod(shape)))]
+            array = np.array(values, dtype=object).reshape(shape)
+            try:
+                data = array.astype(_NUMPY[elem])
+            except (OverflowError, ValueError, TypeError):
+                data = np.zeros(shape, _NUMPY[elem])
+            inits.append(numpy_helper.from_array(data, name).SerializeToString())
+        else:
+            graph_inputs.append(w.value_info(name, elem, _dims(rng, rng.choice([0, 1, 2, 3, 4]))))
+    attrs = [_attribute(rng, name, int(attribute.type))
+             for name, attribute in sorted(schema.attributes.items()) if attribute.required or rng.random() < 0.5]
+    high = max(schema.min_output, min(schema.max_output, 3))
+    outputs = [f"o{index}" for index in range(max(1, rng.randint(schema.min_output, high)))]
+    follow = [w.node("Identity", [outputs[0]], ["y"])] if rng.random() < 0.5 else []
+    graph = w.graph([w.node(schema.name, inputs, outputs, name="n0", attrs=attrs), *follow], "g", graph_inputs,
+                    [w.value_info(follow and "y" or outputs[0], 1, None)], inits)
+    version = max(schema.since_version, rng.choice([13, 17, 18, 21]))
+    return w.model(graph, [w.opset("", version)], ir_version=rng.choice([8, 9, 10]))
+
+
 FAMILIES: dict[str, Callable[[random.Random], bytes]] = {
     "dataprop": shape_dataprop,
     "fold": fold_blowup,
     "malformed": malformed,
     "names": raw_names,
+    "native": native_op,
     "deep": lambda rng: deep_nesting(rng.choice([50, 120, 400, 1000, 3000]), rng.choice(["Loop", "Loop", "If"]),
                                      rng.choice([0, 2048])),
 }

@@ -609,6 +609,8 @@ def report_problem(path: Path, kind: str) -> str | None:
 
 
 _STDERR_OK = (b"edgegate: ", b"usage: edgegate", b"       ", b"                ")
+_PROGRESS = re.compile(rb"\[[#.]+\] \d+/\d+ ")
+"""``target measure``'s progress lines (one per step when standard error is not a terminal)."""
 _MEMORY = (b"MemoryError", b"bad_alloc", b"Unable to allocate", b"Cannot allocate memory",
            b"out of memory")
 
@@ -665,7 +667,7 @@ def classify(case: Case, rc: int | None, sig: int | None, timed_out: bool, stdou
         elif rc in (0, 1, 3, 5) and not case.fsize:
             return "missing-report", f"{rel} ({kind}) not written; exit {rc}"
     lines = [line for line in stderr.splitlines() if line.strip()]
-    odd = [line for line in lines if not line.startswith(_STDERR_OK)]
+    odd = [line for line in lines if not line.startswith(_STDERR_OK) and not _PROGRESS.match(line)]
     if odd:
         return "unclean-stderr", odd[0][:160].decode("utf-8", "backslashreplace")
     return "ok", f"exit {rc}"

@@ -1,10 +1,17 @@
 """Hypothesis strategies for hostile edgegate inputs; each top-level one yields a whole Case.
 
 * :func:`policy_cases`  policies: YAML structure and syntax, numbers, units, globs, extends graphs
+* :func:`policy_focused_cases`  a valid policy with exactly one hostile value
 * :func:`argv_cases`    command lines of every command with hostile option values and paths
+* :func:`reports_cases` check and merge with every report option (--json, --sarif, --junit-xml,
+                        --html, --pr-comment, --format NAME:PATH, --github-summary, --history),
+                        paths shared, unwritable, special, or on a full disk; --quiet
 * :func:`json_cases`    baseline, merge (check result) and history inputs
 * :func:`model_cases`   models: data propagation, folding, malformed attributes and their types,
-                        raw-bytes names, functions, control flow, nesting (gen.models families)
+                        raw-bytes names, functions, control flow, nesting, any op of onnx
+                        (tests.hostile.models families)
+* :func:`targets_cases` target files (estimate --target, policy validate, a budget's target),
+                        ``target measure`` and ``measure`` options
 * :func:`github_cases`  any of the above run under GitHub Actions with workflow commands planted
 
 Use them in tests with ``@given(policy_cases())`` and run the Case with gen.sandbox.run; the
@@ -308,11 +315,20 @@ def _report_opts(draw: Any, reports: dict[str, str]) -> list[str]:
             key = path if path not in reports else path + f"#{len(reports)}"
             if path not in ("dir", "fifo"):
                 reports[key] = kind
+    for option, kind in (("--html", "html"), ("--pr-comment", "comment"), ("--github-summary", "markdown")):
+        if draw(st.integers(0, 5)) == 0:
+            path = draw(st.sampled_from(["r.html", "r.md", "r.json", "dir", "fifo", "nested/new/r.x", "/dev/null"]))
+            out += [option, path]
+            key = path if path not in reports else path + f"#{len(reports)}"
+            if path not in ("dir", "fifo", "/dev/null"):
+                reports[key] = kind
     if draw(st.integers(0, 3)) == 0:
-        fmt = draw(st.sampled_from(["text", "json", "github", "markdown", "sarif", "junit", "auto", "nope"]))
+        fmt = draw(st.sampled_from(["text", "json", "github", "markdown", "sarif", "junit", "auto", "nope",
+                                    "html", "comment"]))
         target = draw(st.sampled_from(["", ":r.out", ":r.json", ":", ":/dev/full"]))
         out += ["--format", fmt + target]
-        if target not in ("", ":", ":/dev/full") and fmt in ("json", "sarif", "junit", "markdown", "text", "github"):
+        if target not in ("", ":", ":/dev/full") and fmt in ("json", "sarif", "junit", "markdown", "text", "github",
+                                                             "html", "comment"):
             p = target[1:]
             reports[p if p not in reports else p + f"#{len(reports)}"] = fmt
     return out
@@ -322,7 +338,7 @@ def _report_opts(draw: Any, reports: dict[str, str]) -> list[str]:
 def argv_cases(draw: Any) -> Case:
     """Any command with hostile values for its options and paths."""
     command = draw(st.sampled_from(["estimate", "check", "baseline", "diff", "init", "merge", "trend",
-                                    "policy", "ops", "plot"]))
+                                    "policy", "ops", "plot", "target", "measure"]))
     files: dict[str, Any] = {"m.onnx": RELU, "c.onnx": CONV, "edgegate.yaml": POLICY, "dir": Dir(),
                              "passwd": "root:x:0:0:root:/root:/bin/bash\nuser:x:1000:1000::/home/u:/bin/sh\n",
                              "fifo": Fifo(), "link": Symlink("link"),
@@ -346,7 +362,7 @@ def argv_cases(draw: Any) -> Case:
                                       ["--jobs", "3"], ["--changed-since", value()]]))
         if command == "check":
             argv += draw(st.sampled_from([[], ["--baseline", path()], ["--history", path()], ["--top", value()],
-                                          ["--strict"], ["--no-fail"]]))
+                                          ["--strict"], ["--no-fail"], ["--quiet"], ["-q"], ["--no-quiet"]]))
             argv += _report_opts(draw, reports)
             if draw(st.booleans()):
                 argv += [draw(st.sampled_from(["m.onnx", "c.onnx", path()]))]
@@ -376,6 +392,15 @@ def argv_cases(draw: Any) -> Case:
         argv += ["validate", draw(st.sampled_from(["edgegate.yaml", path()]))]
     elif command == "ops":
         argv += draw(st.sampled_from([[], ["--missing"]]))
+    elif command == "target":
+        argv += ["measure", "--out", draw(st.sampled_from(["t.yaml", "t.txt", "dir", "fifo", "edgegate.yaml",
+                                                           "nested/t.yaml", path()]))]
+        argv += draw(st.sampled_from([["--threads", value()], ["--precision", draw(hostile_text)],
+                                      ["--precision", "fp64,int8"], ["--force"], []]))
+    elif command == "measure":
+        argv += [draw(st.sampled_from(["m.onnx", "c.onnx", path()]))]
+        argv += draw(st.sampled_from([["--runs", value()], ["--warmup", value()], ["--threads", value()],
+                                      ["--target", value()], ["--format", "json"], []]))
     else:
         files["h.jsonl"] = json.dumps(HISTORY) + "\n"
         argv += draw(st.sampled_from([["flops", "c.onnx", path()], ["roofline", "c.onnx", "--target", value()],
@@ -403,7 +428,7 @@ json_values = st.recursive(
 
 FINDING = {"rule": "limits", "severity": "error", "passed": False, "model": "m.onnx", "message": "m",
            "budget": "all", "metric": "macs", "value": 3888, "limit": 1, "bound": "max", "unit": "MAC",
-           "headroom_percent": -388700.0, "node": "conv", "suggestion": None, "advice": None}
+           "headroom_percent": -388700.0, "node": "conv", "suggestion": None, "advice": ""}
 RECORD = {"model": "m.onnx", "budget": "all", "passed": False, "error": None, "exit_code": None,
           "settings": {"dims": {"batch": 1}, "precision": "model"}, "target": None,
           "metrics": {"macs": 3888, "flops": 7776}, "coverage": {"nodes": 2, "known_nodes": 2,
@@ -522,6 +547,7 @@ def hostile_name_model(draw: Any) -> bytes:
 
 
 model_bytes = st.one_of(
+    st.randoms(use_true_random=False).map(M.native_op),
     st.randoms(use_true_random=False).map(M.shape_dataprop),
     st.randoms(use_true_random=False).map(M.fold_blowup),
     st.randoms(use_true_random=False).map(M.malformed),
@@ -564,7 +590,8 @@ def model_cases(draw: Any, family: str | None = None) -> Case:
 @st.composite
 def github_cases(draw: Any) -> Case:
     """Any case, under GitHub Actions, with the github format where it exists."""
-    inner = draw(st.one_of(model_cases("names"), argv_cases(), json_cases(), policy_cases()))
+    inner = draw(st.one_of(model_cases("names"), argv_cases(), json_cases(), policy_cases(), reports_cases(),
+                           targets_cases(), policy_focused_cases()))
     inner.github = True
     if inner.argv[0] in ("check", "merge") and draw(st.booleans()):
         inner.argv += ["--format", draw(st.sampled_from(["github", "text"]))]
@@ -583,6 +610,7 @@ STRATEGIES = {
     "model-attr": lambda: model_cases("attr"),
     "model-names": lambda: model_cases("names"),
     "model-deep": lambda: model_cases("deep"),
+    "model-native": lambda: model_cases("native"),
     "github": github_cases,
 }
 
@@ -640,3 +668,96 @@ def policy_focused_cases(draw: Any) -> Case:
 
 
 STRATEGIES["policy-focused"] = policy_focused_cases
+
+
+# ----------------------------------------------------------------------------- report writers
+
+@st.composite
+def reports_cases(draw: Any) -> Case:
+    """check (or merge) writing many reports: paths shared by two options, directories, FIFOs,
+    symlinks, missing parents, files of another kind, a full disk (a small file-size limit)."""
+    files: dict[str, Any] = {"m.onnx": M.unestimated_named(draw(st.sampled_from(["n", f"##[error]{MARK}", "x\ufffe"]))),
+                             "c.onnx": CONV, "edgegate.yaml": POLICY, "dir": Dir(), "fifo": Fifo(),
+                             "loop": Symlink("loop"), "link": Symlink("r.json"), "existing.json": "{}\n",
+                             "h.jsonl": draw(st.sampled_from(["", json.dumps(HISTORY) + "\n", "not a history\n"]))}
+    paths = ["r.json", "r.out", "r.xml", "r.sarif", "r.html", "r.md", "dir", "fifo", "loop", "link", "nested/new/r.x",
+             "existing.json", "edgegate.yaml", "m.onnx", "/dev/null", "/dev/full", "h.jsonl"]
+    options = [("--json", "json"), ("--sarif", "sarif"), ("--junit-xml", "junit"), ("--html", "html"),
+               ("--pr-comment", "comment"), ("--github-summary", "markdown")]
+    argv = draw(st.sampled_from([["check", "--root", "."], ["check", "--root", ".", "m.onnx"]]))
+    reports: dict[str, str] = {}
+    for option, kind in draw(st.lists(st.sampled_from(options), min_size=1, max_size=6, unique=True)):
+        path = draw(st.sampled_from(paths))
+        argv += [option, path]
+        if path not in ("dir", "fifo", "loop", "/dev/null", "/dev/full", "edgegate.yaml", "m.onnx", "h.jsonl"):
+            reports[path if path not in reports else f"{path}#{len(reports)}"] = kind
+    for _ in range(draw(st.integers(0, 2))):
+        fmt = draw(st.sampled_from(["json", "sarif", "junit", "html", "comment", "markdown", "text", "github"]))
+        path = draw(st.sampled_from(["", *paths]))
+        argv += ["--format", f"{fmt}:{path}" if path else fmt]
+        if path and path not in ("dir", "fifo", "loop", "/dev/null", "/dev/full", "edgegate.yaml", "m.onnx", "h.jsonl"):
+            reports[path if path not in reports else f"{path}#{len(reports)}"] = fmt
+    if draw(st.booleans()):
+        argv += ["--history", draw(st.sampled_from(["h.jsonl", "new.jsonl", "r.json", "dir", "fifo", "existing.json"]))]
+    argv += draw(st.sampled_from([[], ["--quiet"], ["--no-quiet"], ["--strict"], ["--no-fail"]]))
+    fsize = draw(st.sampled_from([None, None, None, 4096, 64 * 1024]))
+    return Case("reports", argv, files, reports=reports, github=draw(st.integers(0, 3)) == 0, note="check",
+                timeout=12, fsize=fsize)
+
+
+# ----------------------------------------------------------------------------- targets
+
+@st.composite
+def target_text(draw: Any) -> str:
+    """A target file: valid, or with one hostile value (a number, a unit, an efficiency table)."""
+    data: dict[str, Any] = {"version": 1, "peak": {"fp32": "100 GFLOP/s"}, "dram_bandwidth": "10 GB/s"}
+    where = draw(st.sampled_from(["none", "peak", "bandwidth", "onchip", "efficiency", "key", "ops", "version"]))
+    if where == "peak":
+        data["peak"] = {draw(st.sampled_from(["fp32", "int8", "fp64", INJ])): draw(quantities())}
+    elif where == "bandwidth":
+        data["dram_bandwidth"] = draw(quantities())
+    elif where == "onchip":
+        data["onchip_bytes"] = draw(quantities())
+    elif where == "efficiency":
+        data["efficiency"] = {draw(st.sampled_from(["fp32", "int8", "version"])): {
+            draw(st.sampled_from(["conv", "matmul", "elementwise", INJ])): draw(numbers())}}
+    elif where == "key":
+        data[draw(hostile_text)] = draw(numbers())
+    elif where == "ops":
+        data["supported_ops"] = draw(st.lists(hostile_text, max_size=3))
+    elif where == "version":
+        data["version"] = draw(numbers())
+    return _dump(data, draw(st.integers(0, 2)))
+
+
+@st.composite
+def targets_cases(draw: Any) -> Case:
+    """A target file read by estimate --target, diff --target, policy validate or a budget; or
+    ``target measure`` / ``measure`` with hostile options (a valid quick measurement, rarely)."""
+    files: dict[str, Any] = {"m.onnx": CONV, "t.yaml": draw(target_text()), "dir": Dir(), "fifo": Fifo()}
+    how = draw(st.sampled_from(["estimate", "estimate", "validate", "budget", "diff", "measure", "target"]))
+    if how == "estimate":
+        argv = ["estimate", "m.onnx", "--target", draw(st.sampled_from(["t.yaml", "dir/x.yaml", "fifo.yaml", "t.yml"])),
+                *draw(st.sampled_from([[], ["--format", "json"], ["--format", "csv"], ["--sort", "latency_ms"]]))]
+    elif how == "validate":
+        argv = ["policy", "validate", "t.yaml"]
+    elif how == "diff":
+        argv = ["diff", "m.onnx", "m.onnx", "--target", "t.yaml"]
+    elif how == "budget":
+        files["p.yaml"] = POLICY.replace("    limits:", "    target: t.yaml\n    limits:") + "      latency_ms: {max: 1 s}\n"
+        argv = ["check", "--policy", "p.yaml", "--root", ".", "--json", "r.json"]
+        return Case("targets", argv, files, reports={"r.json": "json"}, note=how, timeout=12)
+    elif how == "measure":
+        argv = ["measure", "m.onnx", *draw(st.sampled_from([["--runs", "0"], ["--threads", "100000"],
+                                                            ["--target", "t.yaml"], []]))]
+    else:
+        quick = draw(st.integers(0, 40)) == 0
+        out = draw(st.sampled_from(["new.yaml", "t.yaml", "dir", "fifo", "new.txt", "nested/n.yaml"]))
+        threads = "1" if quick else draw(st.sampled_from(["0", "-1", "100000", str(10**30), "x", "1"]))
+        argv = ["target", "measure", "--out", out, "--threads", threads, "--quick",
+                *draw(st.sampled_from([[], ["--force"], ["--precision", "fp64"], ["--precision", ""]]))]
+    return Case("targets", argv, files, note=how, timeout=12)
+
+
+STRATEGIES["reports"] = reports_cases
+STRATEGIES["targets"] = targets_cases
