@@ -731,6 +731,63 @@ def _():
     return Case("repro-inj-init", ["init", "--root", ".", "--dim", "batch=1", "--output", out], {"m.onnx": RELU}, **GH)
 
 
+# ------------------------------------------------------------------ found by this repo's campaign
+@case(1, "reshape-flat-data-prop", "a constant 31622x31622 reshaped to 1-D, then Add: data propagation"
+      " would make a billion dimensions")
+def _(): return est("reshape-flat", M.build([helper.make_node("ConstantOfShape", ["s"], ["c"]),
+                                            helper.make_node("Reshape", ["c", "flat"], ["f"]),
+                                            helper.make_node("Add", ["x", "f"], ["y"])],
+                                           {"s": i64(31622, 31622), "flat": i64(-1)},
+                                           inputs=[("x", M.F32, [1])]), timeout=30)
+
+
+@case(1, "rank1-input-add", "a 1-D float input of 10^8 elements into Add (data propagation per element)")
+def _(): return est("rank1-add", M.build([helper.make_node("Add", ["x", "x"], ["y"])],
+                                        inputs=[("x", M.F32, [10**8])]), timeout=30)
+
+
+@case(3, "function-unused", "a local function no node calls, with the data-propagation screen walking it")
+def _():
+    functions = [w.function("F", "local", ["a"], ["b"], [w.node("Relu", ["a"], ["b"])])]
+    graph = w.graph([w.node("Relu", ["x"], ["y"])], "g", [w.value_info("x", 1, [1, 4])], [w.value_info("y", 1, None)])
+    return est("function-unused", w.model(graph, [w.opset("", 17), w.opset("local", 1)], functions=functions))
+
+
+@case(9, "target-measure-threads-huge", "target measure --threads 10**30 (threads are capped at the CPUs)")
+def _(): return Case("repro-threads", ["target", "measure", "--out", "t.yaml", "--threads", str(10**30)], {})
+
+
+@case(10, "stdout-on-full-disk", "estimate --per-layer whose output exceeds a 4 KiB file-size limit")
+def _():
+    nodes = [helper.make_node("Relu", [f"t{i}"], [f"t{i + 1}"], name=f"relu{i}") for i in range(200)]
+    data = M.build(nodes, inputs=[("t0", M.F32, [1, 8])], outputs=["t200"])
+    return Case("repro-stdout-full", ["estimate", "m.onnx", "--per-layer"], {"m.onnx": data}, fsize=4096)
+
+
+@case(10, "history-onto-other-file", "check --history r.json (a report): refused, the reports still written")
+def _(): return check("history-other", POLICY, {"r.json": '{"not": "a history"}\n'}, "--history", "r.json",
+                      "--sarif", "r.sarif", reports={"r.sarif": "sarif"})
+
+
+@case(10, "one-writer-fails", "--json names a directory: the SARIF and JUnit reports are still written")
+def _(): return check("one-fails", POLICY, {"dir": Dir()}, "--json", "dir", "--sarif", "r.sarif", "--junit-xml",
+                      "r.xml", reports={"r.sarif": "sarif", "r.xml": "junit"})
+
+
+@case(10, "baseline-onto-policy", "baseline --out edgegate.yaml (a policy, not a baseline): refused")
+def _(): return Case("repro-baseline-policy", ["baseline", "--root", ".", "--out", "edgegate.yaml"],
+                     {"edgegate.yaml": POLICY, "m.onnx": CONV})
+
+
+@case(11, "argparse-error-value", "an argparse error echoing a value with a workflow command")
+def _(): return Case("repro-argparse", ["estimate", "m.onnx", "--top", f"##[error]{MARK}"], {"m.onnx": RELU}, **GH)
+
+
+@case(11, "github-annotation-node", "an unestimated node named ##[error]... in a github annotation")
+def _(): return check("gh-annotation", POLICY.replace("    limits:", "    unestimated: warn\n    limits:"),
+                      {"m.onnx": M.unestimated_named(f"##[error]{MARK}")}, "--format", "github", **GH)
+
+
 # ------------------------------------------------------------------ running
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen reproducers (default: all) and print one line each."""

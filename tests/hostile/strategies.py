@@ -413,6 +413,7 @@ def argv_cases(draw: Any) -> Case:
     if draw(st.integers(0, 9)) == 0:
         at = draw(st.integers(1, len(argv)))
         argv.insert(at, draw(st.sampled_from(["--", "-", "--=", "--json=", "-j", "-jx", "--format"])))
+        reports = {}  # the options after the inserted token may no longer be options
     github = draw(st.integers(0, 3)) == 0
     return Case("argv", argv, files, reports=reports, github=github, note=command, timeout=10)
 
