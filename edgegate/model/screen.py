@@ -10,14 +10,17 @@ looks for them, in every graph (subgraphs and functions too): a Slice whose cons
 beyond :data:`MAX_SLICE_STEP`, and a tensor of rank 1 that has (declared or inferred), or a
 constant shape operand that makes, more than :data:`MAX_SHAPE_VALUES` elements. With one of
 them, or when every shape is already known, that first result is the result; otherwise
-inference runs again with data propagation (and, should that still run out of memory, the
-first result stands). edgegate's own folding (bounded by ``edgegate.model.fold``) evaluates
+inference runs again with data propagation, within :data:`DATA_PROPAGATION_BYTES` of memory
+beyond what the process uses (where the OS can limit it), and should that run out, the first
+result stands. edgegate's own folding (bounded by ``edgegate.model.fold``) evaluates
 the shape arithmetic data propagation did not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -178,6 +181,46 @@ def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
     if complete or hazard or data_propagation_hazard(model):
         return plain
     try:
-        return shape_inference.infer_shapes(model, data_prop=True)
+        with memory_cap(DATA_PROPAGATION_BYTES):
+            return shape_inference.infer_shapes(model, data_prop=True)
     except MemoryError:
         return plain
+
+
+DATA_PROPAGATION_BYTES = 512 << 20
+"""The most memory (address space) onnx's data propagation may take beyond what the process
+already uses: past it the allocation fails, and the result without data propagation stands."""
+
+
+def _address_space() -> int | None:
+    """The process's address space in bytes (Linux), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def memory_cap(extra: int) -> Iterator[None]:
+    """Within the block, allocations past the current address space plus ``extra`` bytes fail
+    (a MemoryError, or std::bad_alloc in native code); where the OS offers no such limit
+    (``RLIMIT_AS`` on Linux), the block runs unlimited."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        yield
+        return
+    used = _address_space()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = None if used is None else used + extra
+    if cap is None or (soft != resource.RLIM_INFINITY and soft <= cap):
+        yield
+        return
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -741,6 +741,11 @@ def _(): return est("reshape-flat", M.build([helper.make_node("ConstantOfShape",
                                            inputs=[("x", M.F32, [1])]), timeout=30)
 
 
+@case(1, "reshape-computed-flat", "x[30000, 30000] reshaped to the 1-D shape data propagation computes"
+      " (Shape, Gather, Mul): data propagation would make 9*10^8 dimensions")
+def _(): return est("computed-flat", M.computed_flat(30000), timeout=30)
+
+
 @case(1, "rank1-input-add", "a 1-D float input of 10^8 elements into Add (data propagation per element)")
 def _(): return est("rank1-add", M.build([helper.make_node("Add", ["x", "x"], ["y"])],
                                         inputs=[("x", M.F32, [10**8])]), timeout=30)

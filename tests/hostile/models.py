@@ -79,7 +79,10 @@ DATAPROP_OPS = ("Slice", "Gather", "Concat", "Div", "Mul", "Add", "Sub", "Mod", 
 
 
 def shape_dataprop(rng: random.Random) -> bytes:
-    """x -> Shape -> OP(extreme integer operands) -> Reshape(x, .): onnx infers with data_prop."""
+    """x -> Shape -> OP(extreme integer operands) -> Reshape(x, .): onnx infers with data_prop;
+    or a tensor reshaped to a long 1-D one by shape arithmetic (:func:`computed_flat`)."""
+    if rng.random() < 0.1:
+        return computed_flat(rng.choice([300, 3000, 30000, 10**5, 2**20]))
     rank = rng.randint(1, 5)
     dims = [rng.choice([1, 2, 3, 4, 7]) for _ in range(rank)]
     def pick():
@@ -128,6 +131,20 @@ def shape_dataprop(rng: random.Random) -> bytes:
     else:
         nodes += [helper.make_node(tail, ["x", "q"], ["y"])]
     return build(nodes, inits, inputs=[("x", F32, dims)], outputs=["y"])
+
+
+def computed_flat(side: int) -> bytes:
+    """x[side, side] reshaped to 1-D by a shape data propagation computes (Shape, Gather, Mul,
+    Unsqueeze), then Add: a 1-D tensor of side**2 elements only data propagation knows."""
+    return build([helper.make_node("Shape", ["x"], ["s"]),
+                  helper.make_node("Gather", ["s", "zero"], ["a"], axis=0),
+                  helper.make_node("Gather", ["s", "one"], ["b"], axis=0),
+                  helper.make_node("Mul", ["a", "b"], ["ab"]),
+                  helper.make_node("Unsqueeze", ["ab", "axes"], ["flat"]),
+                  helper.make_node("Reshape", ["x", "flat"], ["f"]),
+                  helper.make_node("Add", ["f", "f"], ["y"])],
+                 {"zero": np.array(0, np.int64), "one": np.array(1, np.int64), "axes": i64(0)},
+                 inputs=[("x", F32, [side, side])], outputs=["y"])
 
 
 # ----------------------------------------------------------------------------- class 2
