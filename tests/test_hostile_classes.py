@@ -70,6 +70,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "10.stdout-on-full-disk": (2, "cannot write to standard output: File too large"),
     "10.history-onto-other-file": (2, "--history: 'r.json' is not an edgegate history"),
     "10.one-writer-fails": (2, "--json: cannot write 'dir': a directory, not a file"),
+    "10.report-onto-policy": (2, "--json: 'edgegate.yaml' is an input of this run"),
     "10.baseline-onto-policy": (2, "--out: 'edgegate.yaml' exists and is not an edgegate baseline"),
     "11.estimate-text-node-newline": (0, ""),
     "11.error-dim-name": (2, "--dim #\u200b#[error]PWNED: 'x' is not a positive integer"),

@@ -41,7 +41,14 @@ from edgegate.policy.load import load_policy
 from edgegate.printable import printable
 from edgegate.regression.history import append_history, check_history_target, current_commit, now
 from edgegate.regression.refs import policy_changes
-from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
+from edgegate.report.outputs import (
+    add_report_arguments,
+    history_output,
+    plan,
+    refuse_inputs,
+    report_files,
+    write_all,
+)
 from edgegate.scale.parallel import CheckSpec
 
 
@@ -81,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
     policy = load_policy(spec.policy)  # an invalid policy stops here (exit 4), whatever is checked
     read = [args.baseline] if args.baseline else []
+    refuse_inputs([*outputs, *history_output(args.history)], [*policy.sources, *read, *args.files])
     files: list[str] | None = None if args.all else list(args.files) or None
     what = "file given"
     everything = None  # why every model (of FILES, else of the tree) is checked

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from edgegate.regression.history import append_history, check_history_target, current_commit, now
-from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
+from edgegate.report.outputs import (
+    add_report_arguments,
+    history_output,
+    plan,
+    refuse_inputs,
+    report_files,
+    write_all,
+)
 from edgegate.scale.merge import load_records, merge_results, run_result
 
 
@@ -53,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         check_history_target(args.history)
     if args.quiet:
         outputs = [output for output in outputs if output.path is not None]
+    refuse_inputs([*outputs, *history_output(args.history)], args.results)
     documents = [load_records(path) for path in args.results]
     merged = merge_results([run_result(doc, path) for doc, path in zip(documents, args.results)],
                            args.results)

@@ -77,10 +77,30 @@ def _refuse_shared(paths: Sequence[tuple[str, str]]) -> None:
                 continue
         except (OSError, ValueError):
             pass
-        key = os.path.normcase(os.path.realpath(path))
+        key = _key(path)
         if key in seen:
             raise UsageError(f"{seen[key]} and {option} both name '{path}': give each its own file")
         seen[key] = option
+
+
+def history_output(path: str | None) -> list[Output]:
+    """``--history PATH`` as an output, for the checks every output gets (it is appended to)."""
+    return [] if path is None else [Output("history", path, "--history", True)]
+
+
+def refuse_inputs(outputs: Sequence[Output], inputs: Sequence[str]) -> None:
+    """UsageError when a report would overwrite one of the run's ``inputs`` (the policy and
+    its extends chain, the baseline, a model or check result named on the command line)."""
+    read = {_key(path): path for path in inputs if path}
+    for output in outputs:
+        if output.path is not None and _key(output.path) in read:
+            raise UsageError(f"{output.option}: '{output.path}' is an input of this run; a report"
+                             " never overwrites one: choose another path")
+
+
+def _key(path: str) -> str:
+    """A path as a comparable key: resolved, case-normalized where the OS is."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 def _parse(spec: str, environ: Mapping[str, str]) -> Output:

@@ -779,6 +779,10 @@ def _(): return check("one-fails", POLICY, {"dir": Dir()}, "--json", "dir", "--s
                       "r.xml", reports={"r.sarif": "sarif", "r.xml": "junit"})
 
 
+@case(10, "report-onto-policy", "--json edgegate.yaml: a report never overwrites an input of the run")
+def _(): return check("report-policy", POLICY, None, "--json", "edgegate.yaml")
+
+
 @case(10, "baseline-onto-policy", "baseline --out edgegate.yaml (a policy, not a baseline): refused")
 def _(): return Case("repro-baseline-policy", ["baseline", "--root", ".", "--out", "edgegate.yaml"],
                      {"edgegate.yaml": POLICY, "m.onnx": CONV})
