@@ -577,11 +577,14 @@ def injected(stdout: bytes, stderr: bytes) -> str | None:
     for stream in (stdout, stderr):
         for line in live_commands(stream.decode("utf-8", "replace")):
             stripped = line.lstrip()
-            if stripped.startswith("::"):
-                head = stripped[2:].split("::", 1)[0]
-                if MARK in head or (stripped[2:].startswith(("add-mask", "set-output", "set-env"))
+            if stripped.startswith("::") and "::" in stripped[2:]:
+                # the runner reads ::NAME PROPERTIES::DATA: planted text in a property value or
+                # the data of edgegate's own annotation is data; as the command's name it is live
+                name = stripped[2:].split("::", 1)[0].split(" ", 1)[0]
+                if MARK in name or (name.lower() in ("add-mask", "set-output", "set-env", "add-path")
                                     and MARK in stripped):
                     return line[:200]
+                continue
             tail = line[line.index("##["):] if "##[" in line else ""
             if MARK in tail:
                 return line[:200]
