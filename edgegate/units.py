@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 BINARY_PREFIXES: tuple[tuple[str, int], ...] = (
@@ -40,6 +41,8 @@ class QuantityError(ValueError):
 
 def _three_digits(value: float) -> str:
     """``value`` with three significant digits, no exponent (4.09, 12.3, 512)."""
+    if not math.isfinite(value):
+        return str(value)
     if value >= 100 or value == int(value):
         return f"{value:.0f}"
     if value >= 10:
@@ -48,7 +51,14 @@ def _three_digits(value: float) -> str:
 
 
 def format_quantity(value: int | float, unit: str) -> str:
-    """Format ``value`` of base ``unit`` with a prefix: bytes binary, everything else decimal."""
+    """Format ``value`` of base ``unit`` with a prefix: bytes binary, everything else decimal.
+
+    A number past what a float holds (only a document edited by hand has one) is shown in
+    scientific notation rather than failing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{value!r} {unit}"
+    if isinstance(value, int) and abs(value) >= MAX_QUANTITY * 1024:
+        return f"{Decimal(value):.3g} {unit}"
     if unit == "FLOP/B":
         return f"{value:.2f} FLOP/B" if value < 100 else f"{value:.0f} FLOP/B"
     if unit in _UNPREFIXED:
@@ -108,8 +118,18 @@ EXAMPLES: dict[str, str] = {
 }
 """The accepted spellings, as messages list them."""
 
-_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S*(?:\s+\S+)?)")
+_QUANTITY = re.compile(r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))(?:[eE]([+-]?[0-9]+))?\s*(\S*(?:\s+\S+)?)",
+                       re.ASCII)
 _HINTS = {"KB": "KB is ambiguous: use kB (1000 B) or KiB (1024 B)"}
+
+MAX_QUANTITY = 2**63 - 1
+"""The largest quantity a policy or target may state, in its base unit: sizes and counts are
+64-bit in ONNX, and no rate or time comes near it."""
+MAX_DIGITS = 40
+"""Digits a quantity's number may have (before its exponent): more say nothing a float can hold."""
+MAX_EXPONENT = 400
+"""The largest exponent a quantity may write (``1e400``); bigger ones are refused before
+anything computes ``10**exponent``."""
 
 
 def parse_quantity(text: str | int | float, unit_kind: str) -> int | float:
@@ -129,11 +149,19 @@ def parse_quantity(text: str | int | float, unit_kind: str) -> int | float:
     spelled = re.sub(r"\s+", "", unit)
     if unit and spelled not in spellings:
         hint = _HINTS.get(unit) or f"use {EXAMPLES[unit_kind]}, or a plain number in {unit_kind}"
-        raise QuantityError(f"{text!r} is not {noun}: unknown unit '{unit}' ({hint})")
+        raise QuantityError(f"{_shown(text)} is not {noun}: unknown unit '{unit}' ({hint})")
     if number < 0:
-        raise QuantityError(f"{text!r} is not {noun}: it must not be negative")
+        raise QuantityError(f"{_shown(text)} is not {noun}: it must not be negative")
     value = number * (spellings[spelled] if unit else 1)
+    if value > MAX_QUANTITY:
+        raise QuantityError(f"{_shown(text)} is not {noun}: it is more than 2^63 - 1 {unit_kind}")
     return value.numerator if value.denominator == 1 else float(value)
+
+
+def _shown(text: str | int | float) -> str:
+    """A quantity as messages quote it: repr, shortened past 60 characters."""
+    shown = repr(text)
+    return shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown)} characters)"
 
 
 def _split(text: str, noun: str, unit_kind: str) -> tuple[Fraction, str]:
@@ -141,9 +169,15 @@ def _split(text: str, noun: str, unit_kind: str) -> tuple[Fraction, str]:
     match = _QUANTITY.fullmatch(text.strip())
     if match is None:
         raise QuantityError(
-            f"{text!r} is not {noun}: expected a number and a unit, like '{_example(unit_kind)}'"
+            f"{_shown(text)} is not {noun}: expected a number and a unit, like '{_example(unit_kind)}'"
         )
-    return Fraction(match.group(1)), match.group(2)
+    mantissa, exponent, unit = match.groups()
+    if len(mantissa) > MAX_DIGITS:
+        raise QuantityError(f"{_shown(text)} is not {noun}: more than {MAX_DIGITS} digits")
+    if exponent is not None and (len(exponent) > 5 or abs(int(exponent)) > MAX_EXPONENT):
+        raise QuantityError(f"{_shown(text)} is not {noun}: the exponent is out of range")
+    number = Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
+    return number, unit
 
 
 def _example(unit_kind: str) -> str:

@@ -128,7 +128,7 @@ def test_a_refusal_from_a_worker_process_keeps_its_message(repo):
     ('{"schema": "edgegate.baseline", "schema_version": 9, "models": {}}',
      "base.json: baseline schema_version 9 is not 1: re-record it with this edgegate"),
     ('{"schema": "edgegate.baseline", "schema_version": 1, "models": {"m": {"b": {}}}}',
-     "base.json: not a baseline: malformed model entries (KeyError('sha256'))"),
+     "base.json: not a baseline: models.m.b: 'sha256' is a required property"),
 ])
 def test_unreadable_baselines_are_usage_errors(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)

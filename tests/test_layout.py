@@ -18,7 +18,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "edgegate"
 
 LAYERS: list[set[str]] = [
-    {"errors", "jsonfile", "metrics", "units", "vcs", "version"},
+    {"documents", "errors", "files", "jsonfile", "metrics", "printable", "units", "vcs", "version"},
     {"config", "model"},
     {"cost"},
     {"estimator"},

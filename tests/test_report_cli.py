@@ -114,7 +114,7 @@ def test_report_usage_errors(repo, capsys, argv, message):
 def test_an_unwritable_report_is_a_usage_error(repo, capsys):
     (repo / "taken").mkdir()
     assert main(["check", "--junit-xml", "taken"]) == 2
-    assert capsys.readouterr().err == "edgegate: error: --junit-xml: cannot write 'taken': Is a directory\n"
+    assert capsys.readouterr().err == "edgegate: error: --junit-xml: cannot write 'taken': a directory, not a file\n"
 
 
 def test_passing_run_exits_0_with_reports(repo, capsys):

@@ -4,20 +4,27 @@ Each subcommand is a module with ``add_arguments(parser)`` and ``run(args) -> in
 :data:`COMMANDS` maps its name to that module and a one-line help. Only the chosen command's
 module is imported, so ``edgegate estimate`` never pays for the policy machinery. Every
 ``EdgegateError`` becomes a one-line message on stderr and its exit code; nothing a user does
-shows a traceback.
+shows a traceback. Messages echo paths, keys and names a pull request controls, so each is
+passed through :func:`~edgegate.printable.printable`; under GitHub Actions both standard
+streams also pass through :class:`~edgegate.printable.InertStream` for the whole run, so no
+line edgegate prints can be a workflow command unless the github report means it to be.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
+import io
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TextIO
 
-from edgegate.errors import EdgegateError, ExitCode
+from edgegate.errors import EdgegateError, ExitCode, UsageError
+from edgegate.printable import InertStream, printable
 from edgegate.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,7 +69,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(ExitCode.USAGE, f"edgegate: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"edgegate: error: {printable(message)}\n")
 
 
 def _chosen(argv: Sequence[str]) -> str | None:
@@ -89,17 +96,92 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def output_gate(environ: Mapping[str, str]) -> Iterator[None]:
+    """Under GitHub Actions, standard output and error pass through an InertStream for the
+    block (no line becomes a workflow command; the github report writes its own past it)."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        yield
+        return
+    saved = sys.stdout, sys.stderr
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, InertStream):
+            setattr(sys, name, InertStream(stream))
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+class _Output(io.TextIOBase):
+    """Standard output as edgegate writes it: a write that fails (a full disk, a file-size
+    limit) is a UsageError saying so, not an internal error; a closed pipe stays a
+    BrokenPipeError (the reader left: exit 0)."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        try:
+            return self.target.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+    def flush(self) -> None:
+        try:
+            self.target.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.target, "encoding", "utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run edgegate with ``argv`` (default: sys.argv[1:]) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # An estimate allocates a few objects per node and frees them all at the end; the default
     # collection threshold (700) would scan the growing graph every few nodes.
     gc.set_threshold(20_000, 50, 50)
+    stdout = sys.stdout
+    sys.stdout = _Output(stdout)  # type: ignore[assignment]
+    try:
+        with output_gate(os.environ):
+            code = _run(argv)
+            try:
+                sys.stdout.flush()
+            except UsageError as error:
+                print(f"edgegate: error: {error}", file=sys.stderr)
+                code = int(error.exit_code)
+            except BrokenPipeError:
+                pass
+        return code
+    finally:
+        sys.stdout = stdout
+
+
+def _run(argv: list[str]) -> int:
+    """Parse ``argv``, run the command, and turn every error into its line and exit code."""
     args = build_parser(argv).parse_args(argv)
     try:
         return int(args.run(args))
     except EdgegateError as error:
-        print(f"edgegate: error: {error}", file=sys.stderr)
+        print(f"edgegate: error: {printable(str(error))}", file=sys.stderr)
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("edgegate: interrupted", file=sys.stderr)
@@ -110,8 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("EDGEGATE_DEBUG"):
             traceback.print_exc()
         print(
-            f"edgegate: internal error: {type(error).__name__}: {error} (this is a bug in"
-            " edgegate; set EDGEGATE_DEBUG=1 for a traceback and report it)",
+            f"edgegate: internal error: {type(error).__name__}: {printable(str(error))[:500]} (this is"
+            " a bug in edgegate; set EDGEGATE_DEBUG=1 for a traceback and report it)",
             file=sys.stderr,
         )
         return int(ExitCode.INTERNAL_ERROR)

@@ -5,7 +5,7 @@ never into a shell line) and the event from ``$GITHUB_EVENT_PATH``; runs ``edgeg
 the github format (annotations, and the job summary in ``$GITHUB_STEP_SUMMARY``), a JUnit file,
 the JSON records and a pull-request comment body (an HTML report too when asked); then writes
 the step outputs to ``$GITHUB_OUTPUT``. Standard error passes through
-:class:`~edgegate.report.github.InertStream`, so no model path on it can become a workflow
+:class:`~edgegate.printable.InertStream`, so no model path on it can become a workflow
 command. ``models: changed``
 checks the models changed since the pull request's base (``pull_request.base.sha``; a push's
 ``before``; ``merge_group.base_sha``), fetching that commit into a shallow checkout; an event
@@ -31,8 +31,8 @@ from typing import Any, TextIO
 
 from edgegate.cli import main as edgegate_main
 from edgegate.errors import ExitCode
+from edgegate.printable import InertStream, printable
 from edgegate.report.facts import fails
-from edgegate.report.github import InertStream
 from edgegate.version import __version__
 
 CONSTRAINTS = "action-constraints.txt"
@@ -76,7 +76,8 @@ def check(environ: Mapping[str, str]) -> int:
                "html": _input(environ, "html")}
     models = _input(environ, "models") or "changed"
     if models not in ("changed", "all"):
-        print(f"edgegate: error: input models: expected 'changed' or 'all', got '{models}'", file=sys.stderr)
+        print(f"edgegate: error: input models: expected 'changed' or 'all', got '{printable(models)}'",
+              file=sys.stderr)
         return int(ExitCode.USAGE)
     for stale in (reports["json"], reports["comment"]):
         Path(stale).unlink(missing_ok=True)  # a stale report must not stand in for this run

@@ -19,7 +19,14 @@ from edgegate.cli.runopts import (
     spec_of,
 )
 from edgegate.errors import ExitCode
-from edgegate.regression.baseline import baseline_document, load_baseline, write_baseline
+from edgegate.files import size_of
+from edgegate.printable import printable
+from edgegate.regression.baseline import (
+    baseline_document,
+    check_baseline_target,
+    load_baseline,
+    write_baseline,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,24 +42,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Estimate the selected models under the policy and write the baseline."""
+    check_baseline_target(args.out)
     spec = spec_of(args)
     files = list(args.files) or None
     result = run_scaled(args, spec, files).result
     if not result.results:
         note = nothing_checked(spec, None if args.all else files, args.shard, "file given")
-        print(f"edgegate: nothing to record, {args.out} left as it is: {note}", file=sys.stderr)
+        print(f"edgegate: nothing to record, {printable(args.out)} left as it is: {printable(note)}",
+              file=sys.stderr)
         return int(ExitCode.OK)
     keep = None
-    if args.update and Path(args.out).exists():
+    if args.update and size_of(args.out):
         keep = load_baseline(args.out).document.get("models", {})
     document = baseline_document(result, Path(spec.root), keep)
     write_baseline(document, args.out)
     code = int(ExitCode.OK)
     for model in result.results:
         if model.error is not None:
-            print(f"edgegate: error: {model.error} (not recorded)", file=sys.stderr)
+            print(f"edgegate: error: {printable(model.error)} (not recorded)", file=sys.stderr)
             code = max(code, model.exit_code)
     recorded = sum(len(budgets) for budgets in document["models"].values())
-    print(f"{args.out}: {recorded} baseline entr{'y' if recorded == 1 else 'ies'} for"
+    print(f"{printable(args.out)}: {recorded} baseline entr{'y' if recorded == 1 else 'ies'} for"
           f" {len(document['models'])} model{'' if len(document['models']) == 1 else 's'}")
     return code

@@ -38,9 +38,17 @@ from edgegate.cli.runopts import (
 )
 from edgegate.policy.discover import find_policy, shown_path
 from edgegate.policy.load import load_policy
-from edgegate.regression.history import append_history, current_commit, now
+from edgegate.printable import printable
+from edgegate.regression.history import append_history, check_history_target, current_commit, now
 from edgegate.regression.refs import policy_changes
-from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
+from edgegate.report.outputs import (
+    add_report_arguments,
+    history_output,
+    plan,
+    refuse_inputs,
+    report_files,
+    write_all,
+)
 from edgegate.scale.parallel import CheckSpec
 
 
@@ -74,10 +82,13 @@ def run(args: argparse.Namespace) -> int:
     """Load the policy, check the models, write the reports, return the exit code."""
     root = root_from_args(args.root)
     outputs = plan(args.format, report_files(args),
-                   args.github_summary, os.environ)
+                   args.github_summary, os.environ, {"--history": args.history})
+    if args.history:
+        check_history_target(args.history)
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
     policy = load_policy(spec.policy)  # an invalid policy stops here (exit 4), whatever is checked
     read = [args.baseline] if args.baseline else []
+    refuse_inputs([*outputs, *history_output(args.history)], [*policy.sources, *read, *args.files])
     files: list[str] | None = None if args.all else list(args.files) or None
     what = "file given"
     everything = None  # why every model (of FILES, else of the tree) is checked
@@ -99,14 +110,16 @@ def run(args: argparse.Namespace) -> int:
     run_ = run_scaled(args, spec, files, strict=args.strict, no_fail=args.no_fail)
     if everything is not None and run_.result.results:
         count = len({result.model for result in run_.result.results})
-        print(f"edgegate: {everything}: checking all {count} model{'' if count == 1 else 's'}",
+        print(f"edgegate: {printable(everything)}: checking all {count} model{'' if count == 1 else 's'}",
               file=sys.stderr)
     if not run_.result.results:
         note = nothing_checked(spec, None if args.all else files, args.shard, what)
-        print(f"edgegate: nothing to check: {note}", file=sys.stderr)
-    if args.history:
-        append_history(args.history, run_.result, now(), current_commit(root))
-    write_all(outputs, run_.records(), sys.stdout, quiet=args.quiet)
+        print(f"edgegate: nothing to check: {printable(note)}", file=sys.stderr)
+    try:
+        if args.history:
+            append_history(args.history, run_.result, now(), current_commit(root))
+    finally:  # the reports are written even when the history cannot be
+        write_all(outputs, run_.records(), sys.stdout, quiet=args.quiet)
     return run_.result.exit_code()
 
 

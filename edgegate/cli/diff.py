@@ -4,7 +4,6 @@ layers that changed most (matched by name), for any two model files under the sa
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -13,6 +12,8 @@ from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
+from edgegate.jsonfile import dumps
+from edgegate.printable import printable
 from edgegate.regression.deltas import (
     LAYER_KEYS,
     deltas_record,
@@ -72,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
                                  "target": args.target, "dims": options["dims"],
                                  "input_shapes": {k: list(v) for k, v in options["input_shapes"].items()}},
                     "metrics": deltas_record(deltas), "layers": [d.record() for d in layers]}
-        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write(dumps(document, indent=2))
         sys.stdout.write("\n")
         return 0
-    out = [f"{args.old} -> {args.new}  (precision {args.precision}; fusion {args.fusion}"
-           f"{f'; target {args.target}' if args.target else ''})", *metric_table(deltas)]
+    out = [f"{printable(args.old)} -> {printable(args.new)}  (precision {args.precision};"
+           f" fusion {args.fusion}{f'; target {printable(args.target)}' if args.target else ''})",
+           *metric_table(deltas)]
     if layers:
         out.append(f"layers that changed most (by {args.sort}):")
         out.extend(layer_table(layers, args.sort))

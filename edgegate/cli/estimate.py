@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -14,7 +13,9 @@ from edgegate.errors import EdgegateError, ExitCode, UsageError
 from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
 from edgegate.estimator.serialize import estimates_document
+from edgegate.jsonfile import dumps
 from edgegate.model.load import load_model
+from edgegate.printable import printable
 from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, TARGET_SORT_KEY, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
@@ -43,8 +44,7 @@ def _json(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namesp
             record["target"] = report.record()
             for layer, timing in zip(record["layers"], report.layers):
                 layer["target"] = timing.record()
-    json.dump(document, out, indent=2)
-    out.write("\n")
+    out.write(dumps(document, indent=2) + "\n")
 
 
 def _csv(estimates: Sequence[Estimate], reports: Reports, args: argparse.Namespace, out: TextIO) -> None:
@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
             reports.append(report)
             if args.netron:
                 written = write_attachment(estimates[-1], load_model(path), sidecar_path(path))
-                print(f"edgegate: wrote {written}", file=sys.stderr)
+                print(f"edgegate: wrote {printable(str(written))}", file=sys.stderr)
         except EdgegateError as error:
-            print(f"edgegate: error: {error}", file=sys.stderr)
+            print(f"edgegate: error: {printable(str(error))}", file=sys.stderr)
             code = max(code, error.exit_code)
             args.failures.append((path, str(error), int(error.exit_code)))
     if estimates or args.format == "json":

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from typing import Any
 
 from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.errors import UsageError
 from edgegate.estimator.fusion import FUSIONS
+
+_COUNT = re.compile(r"[0-9]{1,100}", re.ASCII)
+"""A size: ASCII digits only (``str.isdigit`` also takes ``²``), at most 100 of them (Python
+refuses to convert more than 4,300; the bindings refuse more than 2^63 - 1)."""
 
 
 def _pair(text: str, option: str, example: str) -> tuple[str, str]:
@@ -21,40 +26,59 @@ def _pair(text: str, option: str, example: str) -> tuple[str, str]:
     return name, value
 
 
+def _count(text: str) -> int | None:
+    """``text`` as a non-negative size, or None when it is not one."""
+    return int(text) if _COUNT.fullmatch(text) else None
+
+
 def parse_dim(text: str) -> tuple[str, int]:
     """``batch=1`` -> ("batch", 1); 0 is a size (an empty KV cache: past_sequence_length=0)."""
     name, value = _pair(text, "--dim", "batch=1")
-    if not value.isdigit():
+    size = _count(value)
+    if size is None:
         raise UsageError(f"--dim {name}: '{value}' is not a non-negative integer")
-    return name, int(value)
+    return name, size
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
     """``images=1x3x640x640`` (or commas) -> ("images", (1, 3, 640, 640)); 0 sizes allowed."""
     name, value = _pair(text, "--input-shape", "images=1x3x640x640")
-    parts = re.split(r"[x,]", value)
-    if not all(p.isdigit() for p in parts):
+    sizes = [_count(part) for part in re.split(r"[x,]", value)]
+    if any(size is None for size in sizes):
         raise UsageError(
             f"--input-shape {name}: '{value}' is not a shape of non-negative integers like 1x3x224x224"
         )
-    return name, tuple(int(p) for p in parts)
+    return name, tuple(size for size in sizes if size is not None)
+
+
+def finite_float(text: str) -> float:
+    """An option's number, finite (``nan`` and ``inf`` are refused); argparse names the option
+    in its error."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def parse_trips(text: str) -> tuple[str, int]:
     """``loop_1=8`` -> ("loop_1", 8): a Loop's trip count when edgegate cannot derive it."""
     name, value = _pair(text, "--loop-trips", "default=8")
-    if not value.isdigit():
+    trips = _count(value)
+    if trips is None:
         raise UsageError(f"--loop-trips {name}: '{value}' is not a non-negative integer")
-    return name, int(value)
+    return name, trips
 
 
 def parse_value(text: str) -> tuple[str, float]:
     """``sr=16000`` -> ("sr", 16000.0): a scalar input given a constant value."""
     name, value = _pair(text, "--input-value", "sr=16000")
     try:
-        return name, float(value)
-    except ValueError:
-        raise UsageError(f"--input-value {name}: '{value}' is not a number") from None
+        return name, finite_float(value)
+    except argparse.ArgumentTypeError:
+        raise UsageError(f"--input-value {name}: '{value}' is not a finite number") from None
 
 
 def add_binding_arguments(parser: argparse.ArgumentParser) -> None:

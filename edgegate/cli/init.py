@@ -12,6 +12,7 @@ from string formatting, so any model name or path is quoted as YAML needs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,17 +22,19 @@ from typing import Any, TextIO
 import yaml
 
 from edgegate.cli.check import root_from_args
-from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
+from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args, finite_float
 from edgegate.config import resources
 from edgegate.errors import BindingError, ExitCode, UsageError
 from edgegate.estimator.estimate import estimate as estimate_file
 from edgegate.estimator.result import Estimate
+from edgegate.files import write_text
 from edgegate.metrics import METRICS
 from edgegate.model.bind import graph_inputs
 from edgegate.model.load import load_model
 from edgegate.policy.discover import shown_path
 from edgegate.policy.load import load_policy
 from edgegate.policy.types import DEFAULT_INCLUDE
+from edgegate.printable import printable
 from edgegate.rules.engine import discover_models
 from edgegate.rules.limits import RATCHET_HEADROOM
 from edgegate.target.load import load_shipped_target
@@ -40,6 +43,10 @@ from edgegate.target.types import Target, compute_precision
 from edgegate.units import round_limit
 
 MAX_METRICS = ("flops", "params", "weight_bytes", "peak_activation_bytes", "dram_bytes")
+MAX_HEADROOM = 1000.0
+"""The most headroom (percent) ``--headroom`` takes: limits at 11 times today's values."""
+MAX_FPS = 10_000.0
+"""The highest frame rate ``--fps`` takes."""
 CATCH_ALL = "new-models"
 """The name of the budget for models added after init (``-2``... when a model's stem has it)."""
 
@@ -48,10 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``edgegate init``."""
     parser.add_argument("--root", metavar="DIR", help="repo root to search (default: the git root)")
     parser.add_argument("--output", metavar="PATH", help="policy file to write (default: ROOT/edgegate.yaml)")
-    parser.add_argument("--headroom", type=float, default=float(RATCHET_HEADROOM * 100), metavar="PCT",
-                        help="percent above current values for each limit (default: 10)")
+    parser.add_argument("--headroom", type=finite_float, default=float(RATCHET_HEADROOM * 100),
+                        metavar="PCT", help="percent above current values for each limit (default: 10;"
+                        f" at most {MAX_HEADROOM:g})")
     parser.add_argument("--target", metavar="NAME", help="a shipped target: adds latency_ms limits")
-    parser.add_argument("--fps", type=float, metavar="N", help="frame rate: adds bandwidth_at_fps limits")
+    parser.add_argument("--fps", type=finite_float, metavar="N",
+                        help="frame rate: adds bandwidth_at_fps limits")
     add_estimate_arguments(parser)
     parser.add_argument("--force", action="store_true", help="overwrite an existing policy file")
 
@@ -64,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
     """
     root = root_from_args(args.root)
     output = Path(args.output) if args.output else root / "edgegate.yaml"
-    if output.exists() and not args.force:
+    if os.path.lexists(output) and not args.force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
-    if args.headroom < 0:
-        raise UsageError(f"--headroom must not be negative, got {args.headroom:g}")
-    if args.fps is not None and (args.target is None or args.fps <= 0):
-        raise UsageError("--fps needs --target and a positive frame rate")
+    if not 0 <= args.headroom <= MAX_HEADROOM:
+        raise UsageError(f"--headroom must be between 0 and {MAX_HEADROOM:g}, got {args.headroom:g}")
+    if args.fps is not None and (args.target is None or not 0 < args.fps <= MAX_FPS):
+        raise UsageError(f"--fps needs --target and a frame rate above 0 and at most {MAX_FPS:g}")
     target = _target(args.target)
     models = discover_models(root)
     if not models:
@@ -102,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
         ("target", args.target), ("fps", args.fps)) if value})
     settings["unestimated"] = "warn" if any(e.unestimated for e in estimates.values()) else "fail"
     catch_all = _catch_all(list(estimates.values()), target, args)
-    output.write_text(render(settings, budgets, catch_all, args.headroom), encoding="utf-8")
+    write_text(output, render(settings, budgets, catch_all, args.headroom), "--output")
     policy = load_policy(output)
-    print(f"wrote {output}: {len(policy.budgets)} budget{'' if len(policy.budgets) == 1 else 's'},"
+    count = len(policy.budgets)
+    print(f"wrote {printable(str(output))}: {count} budget{'' if count == 1 else 's'},"
           f" limits at current values + {args.headroom:g}%; next: edgegate check")
     return 0
 
@@ -143,7 +153,7 @@ def unbound(path: str, dims: dict[str, int], shapes: dict[str, tuple[int, ...]])
 def report_gaps(gaps: list[Gap], out: TextIO) -> None:
     """One error line per gap, then the options that would bind them all."""
     for gap in gaps:
-        out.write(f"edgegate: error: {gap.model}: {gap.message}\n")
+        out.write(f"edgegate: error: {printable(gap.model)}: {printable(gap.message)}\n")
     symbols = sorted({gap.symbol for gap in gaps if gap.symbol})
     inputs = sorted({gap.input for gap in gaps if gap.input and not gap.symbol})
     options = ([f"--dim {symbol}=N" for symbol in symbols]
@@ -151,7 +161,7 @@ def report_gaps(gaps: list[Gap], out: TextIO) -> None:
     count = len({gap.model for gap in gaps})
     out.write(f"edgegate: init wrote nothing: {len(gaps)} problem{'' if len(gaps) == 1 else 's'} in"
               f" {count} model{'' if count == 1 else 's'}; bind every dimension and run it again"
-              + (f" ({' '.join(options)})" if options else "") + "\n")
+              + (f" ({printable(' '.join(options))})" if options else "") + "\n")
 
 
 def _target(name: str | None) -> Target | None:

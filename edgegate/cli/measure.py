@@ -5,7 +5,6 @@ spread) next to the roofline prediction on ``--target`` and their ratio."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -14,6 +13,9 @@ from edgegate.cli.estimate import target_report
 from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_args
 from edgegate.errors import EdgegateError, ExitCode, UsageError
 from edgegate.estimator.estimate import estimate
+from edgegate.jsonfile import dumps
+from edgegate.printable import printable
+from edgegate.scale.parallel import cpu_count
 from edgegate.target.load import resolve_target
 from edgegate.target.measure import host
 from edgegate.target.measure.model_run import random_inputs, time_model
@@ -21,6 +23,9 @@ from edgegate.target.measure.runtime import require_onnxruntime, version
 from edgegate.target.measure.stats import Timing
 from edgegate.target.roofline import TargetReport
 from edgegate.units import format_quantity
+
+MAX_RUNS = 100_000
+"""The most timed (and warm-up) runs ``--runs`` and ``--warmup`` take."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +66,14 @@ def _text(record: dict[str, Any], runtime: str) -> str:
     """The lines a person reads for one model."""
     measured = record["measured_ms"]
     lines = [
-        f"{record['model']}  ({runtime}, {record['threads']} threads; {record['runs']} runs after"
+        f"{printable(record['model'])}  ({runtime}, {record['threads']} threads; {record['runs']} runs after"
         f" {record['warmup']} warm-up; load {record['load']})",
         f"  measured   {_ms(measured['median'] / 1000)} median (middle half {_ms(measured['q1'] / 1000)}"
         f" to {_ms(measured['q3'] / 1000)}; fastest {_ms(measured['fastest'] / 1000)},"
         f" slowest {_ms(measured['slowest'] / 1000)})",
     ]
     if record["predicted_ms"] is not None:
-        lines += [f"  predicted  {_ms(record['predicted_ms'] / 1000)} on {record['target']}"
+        lines += [f"  predicted  {_ms(record['predicted_ms'] / 1000)} on {printable(record['target'])}"
                   f" ({record['precision']} roofline)",
                   f"  ratio      {record['ratio']:.2f} (measured / predicted)"]
     return "\n".join(lines) + "\n"
@@ -79,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
     ort = require_onnxruntime("edgegate measure")
     if args.runs < 1 or args.warmup < 0 or args.threads < 1:
         raise UsageError("--runs and --threads must be at least 1, --warmup at least 0")
+    if max(args.runs, args.warmup) > MAX_RUNS or args.threads > cpu_count():
+        raise UsageError(f"--runs and --warmup take at most {MAX_RUNS}, --threads at most the"
+                         f" {cpu_count()} CPUs this process may use")
     bindings = bindings_from_args(args)
     target = resolve_target(args.target) if args.target else None
     records = []
@@ -94,10 +102,9 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "text":
                 sys.stdout.write(("\n" if len(records) > 1 else "") + _text(records[-1], version(ort)))
         except EdgegateError as error:
-            print(f"edgegate: error: {error}", file=sys.stderr)
+            print(f"edgegate: error: {printable(str(error))}", file=sys.stderr)
             code = max(code, error.exit_code)
     if args.format == "json":
-        json.dump({"schema": "edgegate.measure", "schema_version": 1, "runtime": version(ort),
-                   "models": records}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps({"schema": "edgegate.measure", "schema_version": 1, "runtime": version(ort),
+                                "models": records}, indent=2) + "\n")
     return int(code)

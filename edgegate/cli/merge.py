@@ -16,8 +16,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from edgegate.regression.history import append_history, current_commit, now
-from edgegate.report.outputs import add_report_arguments, plan, report_files, write_all
+from edgegate.regression.history import append_history, check_history_target, current_commit, now
+from edgegate.report.outputs import (
+    add_report_arguments,
+    history_output,
+    plan,
+    refuse_inputs,
+    report_files,
+    write_all,
+)
 from edgegate.scale.merge import load_records, merge_results, run_result
 
 
@@ -48,9 +55,12 @@ def merge_deltas(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any] | Non
 def run(args: argparse.Namespace) -> int:
     """Merge the results, write the reports, return the merged exit code."""
     outputs = plan(args.format, report_files(args),
-                   args.github_summary, os.environ)
+                   args.github_summary, os.environ, {"--history": args.history})
+    if args.history:
+        check_history_target(args.history)
     if args.quiet:
         outputs = [output for output in outputs if output.path is not None]
+    refuse_inputs([*outputs, *history_output(args.history)], args.results)
     documents = [load_records(path) for path in args.results]
     merged = merge_results([run_result(doc, path) for doc, path in zip(documents, args.results)],
                            args.results)
@@ -58,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     deltas = merge_deltas(documents)
     if deltas is not None:
         records["deltas"] = deltas
-    if args.history:
-        append_history(args.history, merged, now(), current_commit(Path.cwd()))
-    write_all(outputs, records, sys.stdout, quiet=args.failures_only)
+    try:
+        if args.history:
+            append_history(args.history, merged, now(), current_commit(Path.cwd()))
+    finally:  # the reports are written even when the history cannot be
+        write_all(outputs, records, sys.stdout, quiet=args.failures_only)
     return merged.exit_code()

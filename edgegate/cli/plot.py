@@ -21,7 +21,8 @@ from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
 from edgegate.metrics import METRICS
 from edgegate.policy.load import load_policy
-from edgegate.policy.select import matches
+from edgegate.policy.select import matches, option_globs
+from edgegate.printable import printable
 from edgegate.regression.history import read_history, series
 from edgegate.report.plot import (
     check_output,
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--metric: unknown metric '{args.metric}' (known: {', '.join(METRICS)})")
         if len(args.inputs) != 1:
             raise UsageError("plot history takes one history file")
+        option_globs(args.model, "--model")
         found = [item for item in series(read_history(args.inputs[0]))
                  if not args.model or matches(item.model, args.model)]
         draw_history(found, args.metric, args.out)
@@ -110,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             chart = (layers_chart(_chosen(estimates, args.layers), target) if args.layers
                      else roofline_chart(estimates, target))
             draw_roofline(chart, args.out)
-    print(f"edgegate: wrote {args.out}", file=sys.stderr)
+    print(f"edgegate: wrote {printable(args.out)}", file=sys.stderr)
     return 0
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from edgegate.config.document import load_yaml
+from edgegate.config.document import load_yaml, read_policy_text
 from edgegate.errors import ExitCode, PolicyError
 from edgegate.policy.load import load_policy
+from edgegate.printable import printable
 from edgegate.target.load import load_target_file
 
 
@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def is_target_file(path: str) -> bool:
     """True when ``path`` is YAML whose top level has ``peak`` and no ``budgets``: a target file."""
     try:
-        data = load_yaml(path, Path(path).read_text(encoding="utf-8")).data
-    except (OSError, UnicodeDecodeError, PolicyError):
+        data = load_yaml(path, read_policy_text(path)).data
+    except PolicyError:
         return False
     return isinstance(data, dict) and "peak" in data and "budgets" not in data
 
@@ -41,10 +41,10 @@ def _validate(path: str) -> str:
     if is_target_file(path):
         target = load_target_file(path)
         efficiency = ", ".join(sorted(target.efficiency)) or "none"
-        return (f"{path}: valid target (peaks: {', '.join(target.peak)};"
-                f" op class efficiencies: {efficiency})")
+        return (f"{printable(path)}: valid target (peaks: {printable(', '.join(target.peak))};"
+                f" op class efficiencies: {printable(efficiency)})")
     count = len(load_policy(path).budgets)
-    return f"{path}: valid ({count} budget{'' if count == 1 else 's'})"
+    return f"{printable(path)}: valid ({count} budget{'' if count == 1 else 's'})"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
             print(_validate(path))
         except PolicyError as error:
             for problem in getattr(error, "problems", [error]):
-                print(f"edgegate: error: {problem}", file=sys.stderr)
+                print(f"edgegate: error: {printable(str(problem))}", file=sys.stderr)
             code = ExitCode.POLICY_ERROR
     return int(code)

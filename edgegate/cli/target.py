@@ -16,6 +16,9 @@ from pathlib import Path
 
 from edgegate.cli.progress import ProgressBar
 from edgegate.errors import UsageError
+from edgegate.files import write_text
+from edgegate.printable import printable
+from edgegate.scale.parallel import cpu_count
 from edgegate.target.load import load_target_file
 from edgegate.target.measure import host
 from edgegate.target.measure.calibrate import measure_device
@@ -67,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.name.endswith((".yaml", ".yml")):
         raise UsageError(f"--out {args.out}: a target file ends in .yaml or .yml")
-    if out.exists() and not args.force:
+    if os.path.lexists(out) and not args.force:
         raise UsageError(f"{out} exists; pass --force to overwrite it")
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads > cpu_count():
+        raise UsageError(f"--threads {args.threads}: more than the {cpu_count()} CPUs this process may use")
     ort = onnxruntime_or_none()
     precisions = _precisions(args.precision, ort is not None)
     if ort is None:
@@ -80,11 +85,11 @@ def run(args: argparse.Namespace) -> int:
     measured = measure_device(ort, precisions, args.threads, args.quick, ProgressBar())
     provenance = Provenance(host.machine(), date, __version__, _command(args),
                             f"{load_before} at start, {host.load_average()} at end (1, 5, 15 min)")
-    out.write_text(render_target(measured, provenance), encoding="utf-8")
+    write_text(out, render_target(measured, provenance), "--out")
     target = load_target_file(str(out))
     peaks = ", ".join(f"{name} {rate_text(value, 'OP/s' if name == 'int8' else 'FLOP/s')}"
                       for name, value in target.peak.items())
     classes = sum(len(table) for table in target.efficiency.values())
-    print(f"wrote {out}: peak {peaks}, DRAM {rate_text(target.dram_bandwidth, 'B/s')},"
-          f" {classes} op class efficiencies; next: edgegate estimate MODEL --target {out}")
+    print(f"wrote {printable(str(out))}: peak {peaks}, DRAM {rate_text(target.dram_bandwidth, 'B/s')},"
+          f" {classes} op class efficiencies; next: edgegate estimate MODEL --target {printable(str(out))}")
     return 0

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TextIO
 
 from edgegate.errors import UsageError
+from edgegate.jsonfile import dumps
 from edgegate.metrics import METRICS
-from edgegate.policy.select import matches
+from edgegate.policy.select import matches, option_globs
+from edgegate.printable import printable
 from edgegate.regression.history import Point, Series, read_history, series
 from edgegate.units import format_quantity, percent
 
@@ -56,17 +57,18 @@ def write_text(found: Sequence[Series], metrics: Sequence[str], out: TextIO) -> 
     for number, item in enumerate(found):
         if number:
             out.write("\n")
-        out.write(f"{item.model} [budget {item.budget}]: {len(item.points)} run"
+        out.write(f"{printable(item.model)} [budget {printable(item.budget)}]: {len(item.points)} run"
                   f"{'' if len(item.points) == 1 else 's'}\n")
         out.write(f"  {'time':<20} {'commit':<8} " + " ".join(f"{m:>24}" for m in metrics) + "\n")
         for index, point in enumerate(item.points):
             cells = " ".join(f"{_cell(item.points, index, m):>24}" for m in metrics)
-            out.write(f"  {point.time:<20} {(point.commit or '-')[:8]:<8} {cells}\n")
+            out.write(f"  {printable(point.time):<20} {printable((point.commit or '-')[:8]):<8} {cells}\n")
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the history and print each selected model's metrics over time."""
     metrics = chosen_metrics(args.metric)
+    option_globs(args.model, "--model")
     found = [item for item in series(read_history(args.history))
              if not args.model or matches(item.model, args.model)]
     if args.last > 0:
@@ -77,11 +79,10 @@ def run(args: argparse.Namespace) -> int:
                 {"time": p.time, "commit": p.commit, "passed": p.passed,
                  "metrics": {m: p.metrics.get(m) for m in metrics}} for p in item.points]}
             for item in found]}
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps(document, indent=2) + "\n")
         return 0
     if not found:
-        print(f"{args.history}: no runs recorded" + (" for those models" if args.model else ""))
+        print(f"{printable(args.history)}: no runs recorded" + (" for those models" if args.model else ""))
         return 0
     write_text(found, metrics, sys.stdout)
     return 0

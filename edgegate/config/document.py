@@ -3,10 +3,16 @@
 YAML is composed (``yaml.compose`` semantics, safe tags only) so each node keeps its mark;
 duplicate keys are an error rather than a silent overwrite. ``[tool.edgegate]`` in
 pyproject.toml reads through the same type, without positions.
+
+Every policy, target and ``extends`` file is read by :func:`read_policy_text` (a regular file of
+at most :data:`MAX_POLICY_BYTES` of UTF-8), and every way the text can fail is a PolicyError at
+its position: bad YAML (control characters included), collections nested deeper than
+:data:`MAX_DEPTH`, an alias bomb, a number that is not finite or has too many digits.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +20,13 @@ from typing import Any
 import yaml
 
 from edgegate.errors import PolicyError
+from edgegate.files import read_text
+
+MAX_POLICY_BYTES = 1 << 20
+"""The largest policy or target file edgegate reads (1 MiB; real ones are a few KiB)."""
+
+MAX_DEPTH = 32
+"""How deeply lists and mappings may nest in a policy or target file (the schema needs 6)."""
 
 Path_ = tuple[str | int, ...]
 
@@ -64,10 +77,35 @@ class Document:
         return PolicyError(f"{name}: {message}" if name else message, where.file, where.line, where.col)
 
 
+def read_policy_text(path: str, what: str = "policy") -> str:
+    """The text of a policy, target or ``extends`` file; PolicyError when it is not a regular
+    file of at most :data:`MAX_POLICY_BYTES` of UTF-8 (a FIFO, /dev/zero or a 50 MB file are
+    refused before anything reads them)."""
+    return read_text(path, what, MAX_POLICY_BYTES, error=PolicyError)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses collections nested deeper than :data:`MAX_DEPTH` while composing
+    (PyYAML composes recursively)."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                           problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
 def load_yaml(path: str, text: str) -> Document:
     """Compose ``text`` (the contents of ``path``) into a Document; PolicyError on bad YAML."""
-    loader = yaml.SafeLoader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         document = Document(path, None)
         if node is not None:
@@ -78,10 +116,30 @@ def load_yaml(path: str, text: str) -> Document:
         problem = error.problem or error.context or "cannot parse"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise PolicyError(f"invalid YAML: {problem}", path, line, col) from None
+    except yaml.reader.ReaderError as error:
+        line, col = _line_col(text, error.position)
+        raise PolicyError(f"invalid YAML: {_reader_problem(error)}", path, line, col) from None
     except yaml.YAMLError as error:
-        raise PolicyError(f"invalid YAML: {error}", path) from None
+        raise PolicyError(f"invalid YAML: {str(error).splitlines()[0]}", path) from None
+    except RecursionError:
+        raise PolicyError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)", path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _reader_problem(error: yaml.reader.ReaderError) -> str:
+    """What PyYAML's reader refused, without quoting the file."""
+    if isinstance(error.character, int):
+        return f"the character U+{error.character:04X} is not allowed in YAML"
+    return "the file is not valid UTF-8 text"
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``position`` in ``text``."""
+    before = text[:position]
+    line = before.count("\n") + 1
+    return line, position - (before.rfind("\n") + 1) + 1
 
 
 MAX_ALIAS_VALUES = 10_000
@@ -152,7 +210,21 @@ def _construct_node(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, docum
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, path + (index,), document, walk)
                 for index, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(loader, node)
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A scalar's value; a MarkedYAMLError for a number that is not finite or is too long to
+    convert (Python refuses integers of more than 4,300 digits)."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError:
+        raise yaml.MarkedYAMLError(problem="a number with too many digits",
+                                   problem_mark=node.start_mark) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise yaml.MarkedYAMLError(problem=f"{node.value!r} is not a finite number",
+                                   problem_mark=node.start_mark)
+    return value
 
 
 def _position(path: str, node: yaml.Node) -> Position:
@@ -170,8 +242,49 @@ def load_pyproject(path: str, text: str) -> Document | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"invalid TOML: {error}", path) from None
-    table = data.get("tool", {}).get("edgegate")
-    return None if table is None else Document(path, table, prefix="tool.edgegate")
+    except RecursionError:
+        raise PolicyError("invalid TOML: nested too deeply", path) from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise PolicyError(f"invalid TOML: {str(error).splitlines()[0][:120]}", path) from None
+    tool = data.get("tool", {})
+    table = tool.get("edgegate") if isinstance(tool, dict) else None
+    if table is None:
+        return None
+    if _nesting(table) > MAX_DEPTH:
+        raise PolicyError(f"[tool.edgegate] is nested more than {MAX_DEPTH} levels deep", path)
+    bad = _non_finite(table)
+    if bad is not None:
+        raise PolicyError(f"tool.edgegate.{bad}: not a finite number", path)
+    return Document(path, table, prefix="tool.edgegate")
+
+
+def _nesting(data: Any) -> int:
+    """How deeply lists and tables nest in ``data``, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _non_finite(data: Any) -> str | None:
+    """The dotted path of the first float in ``data`` that is not finite (TOML allows nan and
+    inf), or None; ``data`` nests at most :data:`MAX_DEPTH` levels."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return where or "value"
+        if isinstance(value, dict):
+            stack.extend((item, f"{where}.{key}" if where else str(key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+    return None
 
 
 class PolicyProblems(PolicyError):

@@ -109,7 +109,9 @@ def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
         wanted = [rule] if isinstance(rule, str) else list(rule)
         names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
-        return f"expected {names}, got {describe(value)}"
+        # the whole file is the wrong type (not a policy at all): name its kind, never quote it
+        got = describe(value) if error.absolute_path else _kind(value)
+        return f"expected {names}, got {got}"
     if error.validator == "enum":
         shown = [option for option in rule if isinstance(option, str)]  # a switch's false stands for 'off'
         options = ", ".join(f"'{option}'" for option in shown)
@@ -131,7 +133,8 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 
 def describe(value: object) -> str:
-    """A value as a person reads it in a message: 'abc', 3, null, a list, a mapping."""
+    """A value as a person reads it in a message: 'abc', 3, null, a list, a mapping; a long
+    one shortened (``'abc...' (5,000 characters)``)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -140,4 +143,14 @@ def describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown):,} characters)"
+
+
+def _kind(value: object) -> str:
+    """What kind of YAML value ``value`` is, without its content."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return describe(value)

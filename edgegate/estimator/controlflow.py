@@ -169,8 +169,13 @@ def _loop(node: ActiveNode, scope: Scope, cost_graph: CostGraph, loops: Mapping[
 def _scan(node: ActiveNode, scope: Scope, cost_graph: CostGraph, loops: Mapping[str, int]) -> Choice:
     """The body, once per step along the first scanned input's scan axis."""
     info = node.info
-    count = int(info.attr("num_scan_inputs", 0))
-    axes = tuple(info.attr("scan_input_axes", (0,) * count))
+    count = info.attr("num_scan_inputs", 0)
+    if not isinstance(count, int) or not 0 < count <= len(info.inputs):
+        raise Uncostable(f"Scan num_scan_inputs {count!r:.40} is not a count of its"
+                         f" {len(info.inputs)} inputs")
+    axes = info.attr("scan_input_axes", (0,) * count)
+    if not isinstance(axes, tuple) or not all(isinstance(axis, int) for axis in axes):
+        raise Uncostable("Scan scan_input_axes is not a list of axes")
     body = cost_graph(_graph(info, "body"), _scan_body_scope(node, scope, count, axes))
     scanned = [t for t in info.inputs[len(info.inputs) - count :] if t is not None]
     shape = scanned[0].shape if scanned else None

@@ -17,7 +17,7 @@ import onnx.inliner
 from edgegate.cost.dtypes import PRECISION_BITS
 from edgegate.cost.registry import Lookup, lookup_with
 from edgegate.cost.types import CostFn
-from edgegate.errors import EdgegateError, UsageError
+from edgegate.errors import EdgegateError, ModelError, UsageError
 from edgegate.estimator.controlflow import CONTROL_FLOW, draft_control_flow
 from edgegate.estimator.fusion import FUSIONS, plan_layers
 from edgegate.estimator.layers import LayerDraft, StoredConstant, draft_layer, stored_constant
@@ -26,6 +26,7 @@ from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
 from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
 from edgegate.model.load import load_model
+from edgegate.model.names import decode_names
 from edgegate.model.shapes import infer_and_analyze
 
 
@@ -142,6 +143,17 @@ def cost_graph(
     )
 
 
+def inline_functions(model: onnx.ModelProto) -> onnx.ModelProto:
+    """``model`` with its local functions inlined; ModelError when onnx's inliner refuses them
+    (a recursive, duplicated or too-deeply nested function, a call with too many inputs)."""
+    try:
+        return onnx.inliner.inline_local_functions(model)
+    except (onnx.checker.ValidationError, RuntimeError, ValueError, TypeError, MemoryError) as error:
+        text = str(error).strip()
+        first = text.splitlines()[0][:200] if text else type(error).__name__
+        raise ModelError(f"local functions cannot be inlined: {first}") from None
+
+
 def _check_options(precision: str, fusion: str) -> None:
     if precision not in PRECISION_BITS:
         raise UsageError(f"unknown precision '{precision}' (use one of: {', '.join(PRECISION_BITS)})")
@@ -181,8 +193,7 @@ def estimate_model(
     try:
         bind_inputs(model, dims or {}, input_shapes or {}, input_values)
         if model.functions:
-            inlined = onnx.inliner.inline_local_functions(model)
-            model.CopyFrom(inlined)
+            model.CopyFrom(inline_functions(model))
         inferred, analyzed = infer_and_analyze(model, dims or {}, input_values or {})
         graph = cost_graph(analyzed, precision, fusion, lookup_with(custom_costs or {}), loop_trips)
     except EdgegateError as error:
@@ -235,6 +246,7 @@ def estimate(
     if isinstance(model, onnx.ModelProto):
         proto = onnx.ModelProto()
         proto.CopyFrom(model)
+        decode_names(proto)
         return estimate_model(
             proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
             precision=precision, fusion=fusion, custom_costs=custom_costs, loop_trips=loop_trips,

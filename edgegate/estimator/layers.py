@@ -16,6 +16,7 @@ from edgegate.estimator.movers import selected_input
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
 from edgegate.model.info import TensorInfo, Uncostable
+from edgegate.model.tensors import malformed
 
 BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
 ABSORBED = frozenset({"QuantizeLinear"})
@@ -67,6 +68,9 @@ def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
     """The node's cost by the formula ``find`` gives (a composite: the sum of the formulas of
     the ops it costs as); Uncostable says why there is none."""
     info = node.info
+    problem = malformed(info.attrs)
+    if problem is not None:
+        raise Uncostable(f"malformed node: {problem}")
     total = OpCost()
     for op_type in node.costs_as or (info.op_type,):
         formula = find(op_type, info.domain)
@@ -75,8 +79,9 @@ def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
             raise Uncostable(f"no cost formula for op {where}{op_type}")
         try:
             total = total + formula(info)
-        except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as error:
-            raise Uncostable(f"cannot cost this node ({type(error).__name__}: {error})") from None
+        except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+            text = str(error).splitlines()[0][:200] if str(error) else ""
+            raise Uncostable(f"malformed node: cannot cost it ({type(error).__name__}: {text})") from None
     return total
 
 

@@ -13,6 +13,7 @@ binding names them.
 from __future__ import annotations
 
 import ast
+import math
 import shlex
 from collections.abc import Mapping, Sequence
 
@@ -21,9 +22,35 @@ import onnx
 from onnx import numpy_helper
 
 from edgegate.errors import BindingError
+from edgegate.model.fold import MAX_FOLD_ELEMENTS
 from edgegate.model.tensors import MAX_ELEMENTS
 
 TOO_BIG = "more than 64-bit sizes can count (2^63 - 1)"
+
+
+def _constant_array(value: onnx.ValueInfoProto, number: float) -> np.ndarray:
+    """The array ``--input-value`` makes of ``number`` for the input ``value``: each element
+    ``number``, checked to be finite and to fit the input's numeric type, at most
+    :data:`~edgegate.model.fold.MAX_FOLD_ELEMENTS` elements (the size is known before anything
+    is allocated)."""
+    shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
+    where = f"--input-value {value.name}"
+    if math.prod(shape) > MAX_FOLD_ELEMENTS:
+        raise BindingError(f"{where}: the input has {math.prod(shape)} elements; only a scalar (or a"
+                           f" tensor of at most {MAX_FOLD_ELEMENTS} elements) can be given a value")
+    try:
+        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type))
+    except (KeyError, TypeError, ValueError):
+        dtype = np.dtype(object)
+    if dtype.kind not in "iuf":
+        raise BindingError(f"{where}: the input is not a number (its type is {dtype.name}, not an"
+                           " integer or float type)")
+    if not math.isfinite(number):
+        raise BindingError(f"{where}: {number} is not a finite number")
+    info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
+    if not info.min <= number <= info.max or (dtype.kind in "iu" and number != int(number)):
+        raise BindingError(f"{where}: {number:g} does not fit the input's type {dtype.name}")
+    return np.full(shape, int(number) if dtype.kind in "iu" else number, dtype=dtype)
 
 
 def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
@@ -182,10 +209,9 @@ def _unlist_bound_initializers(graph: onnx.GraphProto, named: Sequence[str]) -> 
 
 
 def _make_constant(model: onnx.ModelProto, value: onnx.ValueInfoProto, number: float) -> None:
-    """Replace a scalar graph input by an initializer holding ``number``."""
-    dtype = onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
-    shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
-    array = np.full(shape, number, dtype=dtype)
+    """Replace a scalar graph input by an initializer holding ``number``; BindingError when the
+    input is not a small numeric tensor or ``number`` does not fit its type."""
+    array = _constant_array(value, number)
     model.graph.initializer.append(numpy_helper.from_array(array, value.name))
     kept = [v for v in model.graph.input if v.name != value.name]
     del model.graph.input[:]

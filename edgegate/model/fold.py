@@ -2,11 +2,18 @@
 
 Exporters compute shapes in the graph (Shape -> Gather -> Div -> Concat -> Reshape, Where,
 Equal, Range, ConstantOfShape...). Once input dimensions are bound these subgraphs are
-constant; evaluating them lets shape inference finish. Only small tensors are evaluated.
+constant; evaluating them lets shape inference finish. Only small tensors are evaluated: each
+op's output size is predicted from its operands' shapes and values (ConstantOfShape's is its
+input's value, Expand's and Tile's what they broadcast or repeat to, Range's its count, a
+broadcasting op's the broadcast shape) with Python integers, before anything is allocated,
+and an output over :data:`MAX_FOLD_ELEMENTS` elements or :data:`MAX_FOLD_BYTES` bytes is not
+folded. Its shape still propagates: onnx's inference computes it from the (small) folded
+operands, as it does for any node left unfolded.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +21,9 @@ import numpy as np
 from onnx import helper
 
 MAX_FOLD_ELEMENTS = 1 << 16
+"""The most elements a folded constant may have (65,536)."""
+MAX_FOLD_BYTES = 1 << 20
+"""The most bytes a folded constant may take (1 MiB)."""
 
 Values = Sequence[Any]
 Evaluator = Callable[[Mapping[str, Any], Values], list[np.ndarray]]
@@ -214,16 +224,63 @@ EVALUATORS: dict[str, Evaluator] = {
 }
 
 
+_BROADCASTING = frozenset({"Add", "And", "Div", "Equal", "Greater", "GreaterOrEqual", "Less",
+                           "LessOrEqual", "Max", "Min", "Mod", "Mul", "Or", "Sub", "Where"})
+
+
+def _ints(value: Any) -> list[int]:
+    """A shape-like operand as Python ints."""
+    return [int(x) for x in np.asarray(value).ravel()]
+
+
+def predicted_elements(op_type: str, attrs: Mapping[str, Any], values: Values) -> int:
+    """How many elements the op's largest output will have, from its operands' shapes and
+    values alone (nothing is allocated); an op whose outputs never outgrow its inputs is
+    bounded by its largest input."""
+    present = [np.asarray(v) for v in values if v is not None]
+    largest = max((v.size for v in present), default=1)
+    if op_type == "ConstantOfShape":
+        return math.prod(_ints(values[0])) if values and values[0] is not None else 1
+    if op_type == "Expand":
+        return math.prod(np.broadcast_shapes(np.shape(values[0]), tuple(_ints(values[1]))))
+    if op_type == "Tile":
+        return np.asarray(values[0]).size * math.prod(_ints(values[1]))
+    if op_type == "Range":
+        start, limit, delta = (np.asarray(v).item() for v in values[:3])
+        return max(0, math.ceil((limit - start) / delta))
+    if op_type == "Concat":
+        return sum(v.size for v in present)
+    if op_type == "Gather":
+        data, indices = np.asarray(values[0]), np.asarray(values[1])
+        axis = int(attrs.get("axis", 0))
+        return data.size // max(1, data.shape[axis]) * indices.size
+    if op_type in _BROADCASTING or op_type in ("Sum", "Mean"):
+        return math.prod(np.broadcast_shapes(*(v.shape for v in present)))
+    return largest
+
+
+def _fits(op_type: str, attrs: Mapping[str, Any], values: Values) -> bool:
+    """True when the op's predicted output fits :data:`MAX_FOLD_ELEMENTS` and (at the widest
+    operand's element size) :data:`MAX_FOLD_BYTES`."""
+    count = predicted_elements(op_type, attrs, values)
+    width = max((np.asarray(v).itemsize for v in values if v is not None), default=8)
+    return 0 <= count <= MAX_FOLD_ELEMENTS and count * max(width, 8) <= MAX_FOLD_BYTES
+
+
 def evaluate(op_type: str, attrs: Mapping[str, Any], values: Values) -> list[np.ndarray] | None:
-    """The node's output values, or None when the op is not foldable here or fails to fold."""
+    """The node's output values, or None when the op is not foldable here, its output would be
+    too big (predicted before evaluating), or it fails to fold."""
     evaluator = EVALUATORS.get(op_type)
     if evaluator is None:
         return None
     try:
         with np.errstate(all="ignore"):
+            if not _fits(op_type, attrs, values):
+                return None
             outputs = evaluator(attrs, values)
-    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError):
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
+            AttributeError, MemoryError):
         return None
-    if any(out.size > MAX_FOLD_ELEMENTS for out in outputs):
+    if any(out.size > MAX_FOLD_ELEMENTS or out.nbytes > MAX_FOLD_BYTES for out in outputs):
         return None
     return outputs

@@ -23,6 +23,7 @@ from edgegate.model.roles import is_view, shape_inputs
 from edgegate.model.tensors import (
     Attributes,
     array_info,
+    attribute_problem,
     constant_info,
     decode_attribute,
     value_info,
@@ -137,8 +138,11 @@ def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
 
 
 def _constant_node_info(node: RawNode) -> TensorInfo | None:
-    """The output of a Constant node, from whichever value attribute it sets."""
+    """The output of a Constant node, from whichever value attribute it sets (None when that
+    attribute is mistyped or its value cannot be read: the node then stays unestimated)."""
     for attribute in node.proto.attribute:
+        if attribute_problem(node.op_type, node.domain, attribute) is not None or not node.outputs:
+            return None
         if attribute.name in ("value", "sparse_value"):
             tensor = attribute.t if attribute.name == "value" else attribute.sparse_tensor.values
             dims = attribute.t.dims if attribute.name == "value" else attribute.sparse_tensor.dims
@@ -149,7 +153,10 @@ def _constant_node_info(node: RawNode) -> TensorInfo | None:
             dtype: type = np.float32 if "float" in attribute.name else np.int64
             if attribute.name.endswith("string") or attribute.name.endswith("strings"):
                 dtype = np.object_
-            return array_info(node.outputs[0], np.asarray(value, dtype=dtype))
+            try:
+                return array_info(node.outputs[0], np.asarray(value, dtype=dtype))
+            except (ValueError, TypeError, OverflowError):
+                return None
     return None
 
 
@@ -378,5 +385,6 @@ def analyze_graph(
         if shapes_known:
             shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
         active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
-    inputs = [v.name for v in graph.input if not scope.tensors[v.name].is_constant]
+    inputs = [v.name for v in graph.input
+              if v.name not in scope.tensors or not scope.tensors[v.name].is_constant]
     return AnalyzedGraph(active, scope, inputs, outputs, folding.folded, shapes_known, injected or {})

@@ -20,6 +20,7 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from edgegate.errors import ModelError
+from edgegate.model.names import decode_names
 from edgegate.model.wire import Source, WireError, strip_payloads
 
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
@@ -67,6 +68,7 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
         raise ModelError(f"not an ONNX model: protobuf decode error ({error})", shown) from None
     if not model.HasField("graph"):
         raise ModelError(f"not an ONNX model: {_describe_content(data)}has no graph", shown)
+    decode_names(model)
     return LoadedModel(model, frozenset(stripped), size)
 
 

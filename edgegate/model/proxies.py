@@ -354,6 +354,15 @@ def _context(model: onnx.ModelProto, ranks: Mapping[str, int]) -> Context:
     return Context(dtypes, shapes, ranks, opset)
 
 
+def _built(proxy: Proxy, node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """The stand-in ``proxy`` builds for ``node``, or None when the node's attributes or inputs
+    are malformed (a mistyped or out-of-range attribute): the node then keeps no stand-in."""
+    try:
+        return proxy(node, ctx)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
+        return None
+
+
 def with_proxies(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.ModelProto | None, int]:
     """A copy of ``model`` whose contrib nodes are replaced by stand-ins, and how many were.
 
@@ -365,7 +374,7 @@ def with_proxies(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx
     replaced: set[str] = set()
     for node in model.graph.node:
         proxy = PROXIES_BY_DOMAIN.get(node.domain, {}).get(node.op_type)
-        built = proxy(node, ctx) if proxy is not None and node.input else None
+        built = _built(proxy, node, ctx) if proxy is not None and node.input else None
         if built is None:
             nodes.append(node)
             continue

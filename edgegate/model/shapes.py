@@ -18,6 +18,7 @@ from edgegate.model.domains import INFERRED_DOMAINS
 from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
 from edgegate.model.order import subgraphs
 from edgegate.model.proxies import ranks_of, restore, with_proxies
+from edgegate.model.screen import infer_screened
 from edgegate.model.subgraphs import Completion, complete_subgraphs, inline_known_ifs
 from edgegate.model.tensors import checked_shape, value_shape
 
@@ -71,7 +72,7 @@ def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.Model
     """
     proxied, covered = with_proxies(model, ranks)
     try:
-        inferred = shape_inference.infer_shapes(proxied or model, data_prop=True)
+        inferred = infer_screened(proxied or model)
     except (
         shape_inference.InferenceError,
         onnx.checker.ValidationError,

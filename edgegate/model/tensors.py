@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,6 +94,49 @@ def array_info(name: str, array: np.ndarray) -> TensorInfo:
     return TensorInfo(name, tuple(array.shape), dtype, is_constant=True, value=array)
 
 
+@dataclass(frozen=True)
+class Malformed:
+    """An attribute whose declared type is not the one its op takes: it decodes to this, never
+    to a value of the wrong kind, and the node is unestimated with ``reason``."""
+
+    reason: str
+
+
+_SCHEMA_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training"})
+
+
+@functools.lru_cache(maxsize=1024)
+def attribute_types(op_type: str, domain: str) -> Mapping[str, int]:
+    """The attribute types the op's schema declares (latest version), by name; empty for an op
+    onnx has no schema of (a custom domain)."""
+    if domain not in _SCHEMA_DOMAINS:
+        return {}
+    try:
+        schema = onnx.defs.get_schema(op_type, domain="" if domain == "ai.onnx" else domain)
+    except onnx.defs.SchemaError:
+        return {}
+    return {name: int(attribute.type.value) for name, attribute in schema.attributes.items()}  # type: ignore[attr-defined]
+
+
+def attribute_problem(op_type: str, domain: str, attribute: onnx.AttributeProto) -> str | None:
+    """Why ``attribute`` cannot be read for an ``op_type`` node (its declared type is not the
+    one the op takes), or None."""
+    expected = attribute_types(op_type, domain).get(attribute.name)
+    if expected is None or expected == attribute.type:
+        return None
+    name = onnx.AttributeProto.AttributeType.Name
+    declared = name(attribute.type) if attribute.type in onnx.AttributeProto.AttributeType.values() \
+        else str(attribute.type)
+    return f"attribute '{attribute.name}' is {declared}; {op_type} takes {name(expected)}"
+
+
+def malformed(attrs: Mapping[str, Any]) -> str | None:
+    """The first mistyped attribute's reason among a node's decoded ``attrs``, or None."""
+    if isinstance(attrs, Attributes):
+        return attrs.problem()
+    return next((value.reason for value in attrs.values() if isinstance(value, Malformed)), None)
+
+
 def decode_attribute(attribute: onnx.AttributeProto) -> Any:
     """An attribute as a Python value: ints, floats, str, tuples, ndarray or GraphProto(s)."""
     kind = attribute.type
@@ -128,8 +173,23 @@ class Attributes(Mapping[str, Any]):
 
     def _values(self) -> dict[str, Any]:
         if self._decoded is None:
-            self._decoded = {a.name: decode_attribute(a) for a in self._proto.attribute}
+            op, domain = self._proto.op_type, self._proto.domain
+            decoded = {}
+            for attribute in self._proto.attribute:
+                problem = attribute_problem(op, domain, attribute)
+                decoded[attribute.name] = Malformed(problem) if problem else decode_attribute(attribute)
+            self._decoded = decoded
         return self._decoded
+
+    def problem(self) -> str | None:
+        """Why one of the node's attributes cannot be read (its type), or None; without
+        decoding any value."""
+        op, domain = self._proto.op_type, self._proto.domain
+        for attribute in self._proto.attribute:
+            problem = attribute_problem(op, domain, attribute)
+            if problem is not None:
+                return problem
+        return None
 
     def __getitem__(self, key: str) -> Any:
         return self._values()[key]

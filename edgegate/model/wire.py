@@ -171,12 +171,19 @@ def _overrun(number: int, pos: int, length: int, remaining: int, at_eof: bool,
     return WireError(problem + where, pos, at_eof, number)
 
 
+MAX_DEPTH = 100
+"""Messages nested deeper than this are refused, as protobuf's own parser refuses them (upb's
+default limit is 100): the walk never recurses past it."""
+
+
 @dataclass
 class _Walk:
-    """One strip in progress: the source and the names of tensors whose payload was dropped."""
+    """One strip in progress: the source, the names of tensors whose payload was dropped, and
+    how deeply the walk is nested."""
 
     source: Source
     stripped: list[str] = field(default_factory=list)
+    depth: int = 0
 
 
 Piece = bytes | tuple[int, int]  # a new length header, or a kept [start, end) of the file
@@ -234,7 +241,13 @@ def _message(children: dict[int, _Rewriter]) -> _Rewriter:
     """A rewriter for a message type whose tensor-holding fields are ``children``."""
 
     def rewrite(walk: _Walk, start: int, end: int) -> tuple[list[Piece], int] | None:
-        return _rewrite_fields(walk, start, end, children)
+        walk.depth += 1
+        try:
+            if walk.depth > MAX_DEPTH:
+                raise WireError(f"messages nested more than {MAX_DEPTH} levels deep at offset {start}", start)
+            return _rewrite_fields(walk, start, end, children)
+        finally:
+            walk.depth -= 1
 
     return rewrite
 

@@ -19,6 +19,7 @@ from edgegate.cost.types import CostFn
 from edgegate.errors import PolicyError
 from edgegate.metrics import METRICS
 from edgegate.policy import costs
+from edgegate.policy.select import glob_problem
 from edgegate.policy.types import DEFAULT_INCLUDE, Budget, Increase, Limit, Policy, RunSettings
 from edgegate.target.load import is_target_path, load_shipped_target, load_target_file, target_from_data
 from edgegate.target.types import Target
@@ -100,6 +101,11 @@ def _budget(document: Document, name: str, targets: dict[str, Target],
         _check_options(document, path, options, target, problems)
     if target is not None and settings.precision != "model" and target.peak_for(settings.precision) is None:
         problems.append(document.error(where["target"], target.missing_peak(settings.precision)))
+    for key in ("include", "exclude"):
+        for index, pattern in enumerate(own.get(key, ())):
+            problem = glob_problem(pattern)
+            if problem is not None:
+                problems.append(document.error(path + (key, index), problem))
     return Budget(name, tuple(own.get("include", DEFAULT_INCLUDE)), tuple(own.get("exclude", ())),
                   settings, limits, options)
 

@@ -8,14 +8,22 @@ validated on its own, so each error points at the file and line that holds it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from edgegate.config import resources
-from edgegate.config.document import Document, PolicyProblems, load_pyproject, load_yaml
+from edgegate.config.document import (
+    Document,
+    PolicyProblems,
+    load_pyproject,
+    load_yaml,
+    read_policy_text,
+)
 from edgegate.config.schema import did_you_mean, validate
 from edgegate.errors import PolicyError
+from edgegate.files import is_file
 from edgegate.policy.build import build_policy
 from edgegate.policy.types import Policy
 
@@ -29,14 +37,13 @@ def load_policy(path: str | Path) -> Policy:
     return replace(policy, sources=tuple(sources))
 
 
+MAX_EXTENDS = 32
+"""The longest ``extends`` chain (files read after the first); presets need one."""
+
+
 def read_document(path: str) -> Document:
     """Read one policy file as a Document; PolicyError when it cannot be read or parsed."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(f"cannot read policy: {error.strerror or error}", path) from None
-    except UnicodeDecodeError:
-        raise PolicyError("cannot read policy: not UTF-8 text", path) from None
+    text = read_policy_text(path)
     if Path(path).name == "pyproject.toml":
         document = load_pyproject(path, text)
         if document is None:
@@ -47,27 +54,37 @@ def read_document(path: str) -> Document:
 
 def resolve(document: Document, chain: tuple[str, ...], sources: list[str] | None = None) -> Document:
     """``document`` validated and merged over everything it extends; the path of each file
-    read is appended to ``sources``, child first."""
-    if sources is not None:
-        sources.append(document.path)
-    if document.data is None:
-        raise PolicyError("the policy is empty: it needs at least 'version: 1' and a budget",
-                          document.path)
-    problems = validate(document)
-    if problems:
-        raise PolicyProblems(problems)
-    extends = document.data.get("extends")
-    if extends is None:
-        return document
-    parent_path, parent = _read_parent(document, extends, chain)
-    return merge(resolve(parent, chain + (parent_path,), sources), document)
+    read is appended to ``sources``, child first. The chain is walked in a loop, at most
+    :data:`MAX_EXTENDS` files deep."""
+    documents: list[Document] = []
+    while True:
+        if sources is not None:
+            sources.append(document.path)
+        if document.data is None:
+            raise PolicyError("the policy is empty: it needs at least 'version: 1' and a budget",
+                              document.path)
+        problems = validate(document)
+        if problems:
+            raise PolicyProblems(problems)
+        documents.append(document)
+        extends = document.data.get("extends")
+        if extends is None:
+            break
+        if len(chain) > MAX_EXTENDS:
+            raise document.error(("extends",), f"the extends chain is longer than {MAX_EXTENDS} files")
+        parent_path, document = _read_parent(document, extends, chain)
+        chain += (parent_path,)
+    merged = documents.pop()
+    while documents:
+        merged = merge(merged, documents.pop())
+    return merged
 
 
 def _read_parent(document: Document, extends: str, chain: tuple[str, ...]) -> tuple[str, Document]:
     """The identity and Document of what ``extends`` names; PolicyError if missing or a cycle."""
     if "/" in extends or "\\" in extends or extends.endswith((".yaml", ".yml")):
         path = str(Path(document.path).parent / extends)
-        if not Path(path).is_file():
+        if not is_file(path):
             raise document.error(("extends",), f"no such file '{extends}' next to this policy")
         identity = _identity(path)
         if identity in chain:
@@ -85,7 +102,10 @@ def _read_parent(document: Document, extends: str, chain: tuple[str, ...]) -> tu
 
 def _identity(path: str) -> str:
     """A file's identity for cycle detection: its resolved path."""
-    return str(Path(path).resolve())
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name the OS refuses
+        return os.path.abspath(path)
 
 
 def _unknown_preset(name: str, known: list[str]) -> str:

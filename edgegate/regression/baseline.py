@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edgegate.documents import require
 from edgegate.errors import UsageError
-from edgegate.jsonfile import read_json
+from edgegate.files import size_of, write_text
+from edgegate.jsonfile import dumps, read_json
 from edgegate.regression.deltas import metric_deltas
 from edgegate.regression.refs import ModelDelta
 from edgegate.rules.findings import ModelResult, RunResult
@@ -78,9 +80,21 @@ def baseline_document(result: RunResult, root: Path,
 
 
 def write_baseline(document: Mapping[str, Any], path: str | Path) -> None:
-    """Write ``document`` as stable, diff-friendly JSON (sorted keys, indent 2, final newline)."""
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    """Write ``document`` as stable, diff-friendly JSON (sorted keys, indent 2, final newline),
+    all at once (a temporary file renamed over ``path``)."""
+    write_text(path, dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "--out")
+
+
+def check_baseline_target(path: str | Path) -> None:
+    """UsageError when ``path`` holds a file that is not an edgegate baseline: ``baseline
+    --out`` replaces a baseline, never a file of another kind (a typo must not cost a file)."""
+    if not size_of(path):
+        return  # missing or empty (or not a regular file: the writer says what it is)
+    try:
+        load_baseline(path)
+    except UsageError:
+        raise UsageError(f"--out: '{path}' exists and is not an edgegate baseline; edgegate only"
+                         " replaces a baseline: remove it or choose another path") from None
 
 
 @dataclass(frozen=True)
@@ -133,16 +147,15 @@ def load_baseline(path: str | Path) -> Baseline:
         raise UsageError(f"not a baseline: no \"schema\": \"{BASELINE_SCHEMA}\""
                          " (write one with `edgegate baseline --out`)", shown)
     if data.get("schema_version") != BASELINE_VERSION:
-        raise UsageError(f"baseline schema_version {data.get('schema_version')!r} is not"
+        version = data.get("schema_version")
+        shown_version = repr(version) if isinstance(version, (int, str)) and len(repr(version)) < 40 else "?"
+        raise UsageError(f"baseline schema_version {shown_version} is not"
                          f" {BASELINE_VERSION}: re-record it with this edgegate", shown)
-    entries = {}
-    try:
-        for model, budgets in data["models"].items():
-            for budget, record in budgets.items():
-                entries[(model, budget)] = BaselineEntry(
-                    model, budget, record["sha256"], record["settings"], record["metrics"])
-    except (KeyError, AttributeError, TypeError) as error:
-        raise UsageError(f"not a baseline: malformed model entries ({error!r})", shown) from None
+    require("baseline", data, "baseline", shown)
+    entries = {
+        (model, budget): BaselineEntry(model, budget, record["sha256"], record["settings"], record["metrics"])
+        for model, budgets in data["models"].items() for budget, record in budgets.items()
+    }
     return Baseline(shown, str(data.get("edgegate_version", "")), entries, data)
 
 

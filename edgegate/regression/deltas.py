@@ -13,6 +13,7 @@ from typing import Any
 
 from edgegate.estimator.result import Estimate, Layer
 from edgegate.metrics import METRICS
+from edgegate.printable import printable
 from edgegate.units import format_quantity, percent
 
 Number = int | float
@@ -153,6 +154,7 @@ def layer_table(deltas: Sequence[LayerDelta], key: str, indent: str = "  ") -> l
         status = " (added)" if delta.before is None else " (removed)" if delta.after is None else ""
         change = delta.change(key)
         sign = "+" if change > 0 else ""
-        lines.append(f"{indent}{delta.name} [{'+'.join(delta.op_types)}]{status}: {key} {old} -> {new}"
+        lines.append(f"{indent}{printable(delta.name)} [{printable('+'.join(delta.op_types))}]{status}:"
+                     f" {key} {old} -> {new}"
                      f" ({sign}{format_quantity(change, unit)})")
     return lines

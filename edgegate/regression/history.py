@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edgegate.documents import require
 from edgegate.errors import UsageError
+from edgegate.files import append_text, read_tail, read_text
+from edgegate.jsonfile import MAX_JSON_BYTES, dumps, parse_json
 from edgegate.rules.findings import RunResult
 from edgegate.version import __version__
 
@@ -54,15 +57,28 @@ def history_lines(result: RunResult, time: str, commit: str | None) -> list[dict
     ]
 
 
+def check_history_target(path: str | Path) -> None:
+    """UsageError unless ``path`` is missing, empty, or a history whose last line is a history
+    record: ``--history`` appends, and never to a file of another kind."""
+    tail = read_tail(path, 1 << 16).decode("utf-8", "replace").strip()
+    if not tail:
+        return
+    last = tail.splitlines()[-1]
+    try:
+        record = parse_json(last)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or record.get("schema") != HISTORY_SCHEMA:
+        raise UsageError(f"--history: '{path}' is not an edgegate history (its last line is no"
+                         " history record); edgegate only appends to one: choose another path")
+
+
 def append_history(path: str | Path, result: RunResult, time: str, commit: str | None) -> int:
     """Append ``result``'s records to the JSON Lines file ``path``; return how many."""
+    check_history_target(path)
     lines = history_lines(result, time, commit)
-    text = "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines)
-    try:
-        with open(path, "a", encoding="utf-8") as stream:
-            stream.write(text)
-    except OSError as error:
-        raise UsageError(f"cannot append to the history: {error.strerror}", str(path)) from None
+    text = "".join(dumps(line, sort_keys=True) + "\n" for line in lines)
+    append_text(path, text, "--history")
     return len(lines)
 
 
@@ -86,26 +102,23 @@ class Series:
 
 
 def read_history(path: str | Path) -> list[dict[str, Any]]:
-    """Every record of the history file; UsageError naming file:line for a bad line."""
+    """Every record of the history file; UsageError naming file:line for a bad line (each is
+    checked against ``edgegate/schemas/history.schema.json``)."""
     shown = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError("no such history file", shown) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read the history ({error})", shown) from None
+    text = read_text(path, "history", MAX_JSON_BYTES, missing="no such history file")
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except json.JSONDecodeError as error:
             raise UsageError(f"not a history line: {error.msg}", shown, number) from None
+        except ValueError as error:
+            raise UsageError(f"not a history line: {str(error)[:200]}", shown, number) from None
         if not isinstance(record, dict) or record.get("schema") != HISTORY_SCHEMA:
             raise UsageError(f"not a history line: no \"schema\": \"{HISTORY_SCHEMA}\"", shown, number)
-        if not isinstance(record.get("model"), str) or not isinstance(record.get("metrics"), dict):
-            raise UsageError("not a history line: it needs 'model' and 'metrics'", shown, number)
+        require("history", record, "history line", shown, number)
         records.append(record)
     return records
 

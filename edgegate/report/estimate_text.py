@@ -1,4 +1,9 @@
-"""``edgegate estimate`` for people: totals in human units and a table of the heaviest layers."""
+"""``edgegate estimate`` for people: totals in human units and a table of the heaviest layers.
+
+Model paths, node, op and domain names and dimension names come from the file: each is
+printed through :func:`~edgegate.printable.printable`, so it stays on its line and is never a
+workflow command.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TextIO
 from edgegate.estimator.result import Estimate, Layer
 from edgegate.estimator.serialize import LAYER_FIELDS
 from edgegate.metrics import METRICS
+from edgegate.printable import printable
 from edgegate.target.roofline import LayerTiming, TargetReport
 from edgegate.units import format_quantity
 
@@ -56,8 +62,8 @@ def pick_layers(estimate: Estimate, sort: str, top: int | None,
 
 def _settings_line(estimate: Estimate) -> str:
     s = estimate.settings
-    bound = [f"{k}={v}" for k, v in s.dims.items()]
-    bound += [f"{k}={'x'.join(map(str, v))}" for k, v in s.input_shapes.items()]
+    bound = [f"{printable(k)}={v}" for k, v in s.dims.items()]
+    bound += [f"{printable(k)}={'x'.join(map(str, v))}" for k, v in s.input_shapes.items()]
     parts = [", ".join(bound)] if bound else []
     parts += [f"precision {s.precision}", f"fusion {s.fusion}"]
     return "; ".join(parts)
@@ -69,7 +75,7 @@ def _target_lines(report: TargetReport, marker: str) -> list[str]:
             else "at the peak: a lower bound on latency")
     bounds = [t.bound for t in report.layers]
     return [
-        f"  {'target':<16} {report.target} ({report.precision}: peak"
+        f"  {'target':<16} {printable(report.target)} ({report.precision}: peak"
         f" {format_quantity(report.peak, 'FLOP/s')}, DRAM {format_quantity(report.dram_bandwidth, 'B/s')},"
         f" ridge {report.ridge_point:.2f} FLOP/B)",
         f"  {'latency':<16} {marker}{format_quantity(report.latency_ms, 'ms')} (roofline {kind};"
@@ -88,7 +94,7 @@ def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None,
                    report: TargetReport | None = None) -> None:
     """Totals, then the layer table (all layers when ``top`` is None); with a target ``report``,
     the roofline latency and, per layer, its op class, efficiency, time and bound."""
-    out.write(f"{estimate.model}  ({_settings_line(estimate)})\n")
+    out.write(f"{printable(estimate.model)}  ({_settings_line(estimate)})\n")
     marker = ">= " if estimate.lower_bound else ""
     for name, label in _TOTALS:
         value = estimate.metrics()[name]
@@ -102,7 +108,7 @@ def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None,
     if estimate.unestimated:
         out.write("  totals are lower bounds; these nodes have no cost:\n")
         for item in estimate.unestimated:
-            out.write(f"    {item.node} ({item.op_type}): {item.reason}\n")
+            out.write(f"    {printable(item.node)} ({printable(item.op_type)}): {printable(item.reason)}\n")
     layers = pick_layers(estimate, sort, top, report)
     if not layers:
         return
@@ -111,7 +117,7 @@ def write_estimate(estimate: Estimate, out: TextIO, sort: str, top: int | None,
     out.write(f"\n  {title}, {order}:\n")
     header = ["#", "layer", "ops"] + [label for _, label, _ in _COLUMNS]
     rows = [
-        [str(layer.index), layer.name, "+".join(layer.op_types)]
+        [str(layer.index), printable(layer.name), printable("+".join(layer.op_types))]
         + [_cell(getattr(layer, key), unit) for key, _, unit in _COLUMNS]
         + ([] if report is None else _timing_cells(report.layers[layer.index]))
         for layer in layers

@@ -11,23 +11,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from edgegate.metrics import METRICS
+from edgegate.printable import printable
 from edgegate.units import format_quantity
 
 Record = Mapping[str, Any]
-
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
-
-
-def printable(text: str) -> str:
-    """``text`` on one line: control characters and line separators shown as escapes.
-
-    Model paths, node names and policy messages come from files a pull request controls; a
-    newline in one must never start a new line in a log. A file name that is not UTF-8 keeps
-    its odd bytes as backslash escapes.
-    """
-    return text.translate(_CONTROL).encode("utf-8", "backslashreplace").decode("utf-8")
-
 
 def fails(finding: Record, strict: bool) -> bool:
     """True when ``finding`` fails the gate (a warning only under ``strict``)."""

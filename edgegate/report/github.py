@@ -15,9 +15,11 @@ aggregated: one per model and level, the 10th of a level naming every model left
 runner cuts a message at 4096 characters and the checks API a title at 255, so both are kept
 under that. The job summary (the ``markdown`` reporter) has the full detail.
 
-Lines edgegate writes to standard error can carry a model path too, and the runner reads
-commands there as well (a ``##[name]`` anywhere in a line, a ``::name::`` at its start);
-:func:`inert` makes such a line harmless and :class:`InertStream` applies it to a stream.
+Every other line edgegate writes, on standard output and standard error, can carry a model
+path too, and the runner reads commands there as well (a ``##[name]`` anywhere in a line, a
+``::name::`` at its start): :mod:`edgegate.printable` makes such text harmless, and under
+GitHub Actions the CLI passes both streams through its ``InertStream``, which this reporter
+writes its own commands past (:func:`~edgegate.printable.write_command`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import hashlib
 import io
 from typing import NamedTuple, TextIO
 
-from edgegate.report.facts import Record, budget_label, failing, label, level, one_line, printable
+from edgegate.printable import ZWSP, inert, printable, write_command
+from edgegate.report.facts import Record, budget_label, failing, label, level, one_line
 from edgegate.report.text import write_model, write_tail
 
 ANNOTATIONS_PER_LEVEL = 10
@@ -52,8 +55,9 @@ class Annotation(NamedTuple):
 
 
 def escape_data(value: str) -> str:
-    """Workflow-command data: ``%``, CR and LF percent-encoded (``%`` first)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command data: ``%``, CR and LF percent-encoded (``%`` first), and each ``##[``
+    broken as :func:`~edgegate.printable.inert` breaks it."""
+    return inert(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")).lstrip(ZWSP)
 
 
 def escape_property(value: str) -> str:
@@ -67,60 +71,31 @@ def command(name: str, data: str = "", **properties: str) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(data)}"
 
 
-def inert(line: str) -> str:
-    """``line`` as the runner cannot read it as a command: each ``##[`` broken by a zero-width
-    space and a leading ``::`` (after any blanks) preceded by one; otherwise unchanged."""
-    line = line.replace("##[", "#\u200b#[")
-    stripped = line.lstrip()
-    return line if not stripped.startswith("::") else "\u200b" + line
-
-
-class InertStream(io.TextIOBase):
-    """A text stream that passes every line through :func:`inert` before ``target`` sees it."""
-
-    def __init__(self, target: TextIO) -> None:
-        self.target = target
-        self.pending = ""
-
-    def write(self, text: str) -> int:
-        """Buffer ``text`` and forward its whole lines, made inert."""
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            self.target.write(inert(line) + "\n")
-        return len(text)
-
-    def flush(self) -> None:
-        """Forward a partial last line too, then flush ``target``."""
-        if self.pending:
-            self.target.write(inert(self.pending))
-            self.pending = ""
-        self.target.flush()
-
-
 def write(records: Record, out: TextIO) -> None:
     """The text report grouped per model, with commands stopped, then the annotations."""
     for model in records["models"]:
         title = printable(f"{label(model)}: {'PASSED' if model['passed'] else 'FAILED'}")
-        out.write(command("group", title) + "\n")
+        write_command(out, command("group", title) + "\n")
         block = io.StringIO()
         write_model(model, records["strict"], block)
         write_inert(block.getvalue(), out)
-        out.write(command("endgroup") + "\n")
+        write_command(out, command("endgroup") + "\n")
     tail = io.StringIO()
     write_tail(records, tail)
     write_inert(tail.getvalue(), out)
     for note in annotate(records):
         properties = {"file": note.file} if note.file is not None else {}
-        out.write(command(note.level, _cut("\n".join(note.lines), MESSAGE_CHARS), **properties,
-                          title=_cut(note.title, TITLE_CHARS)) + "\n")
+        write_command(out, command(note.level, _cut("\n".join(note.lines), MESSAGE_CHARS), **properties,
+                                   title=_cut(note.title, TITLE_CHARS)) + "\n")
 
 
 def write_inert(block: str, out: TextIO) -> None:
     """Write ``block`` with workflow-command processing stopped around it."""
     digest = hashlib.sha256(block.encode("utf-8", "backslashreplace")).hexdigest()
     token = f"edgegate-{digest[:40]}"
-    out.write(f"::stop-commands::{token}\n{block}::{token}::\n")
+    write_command(out, f"::stop-commands::{token}\n")
+    out.write(block)
+    write_command(out, f"::{token}::\n")
 
 
 def annotate(records: Record) -> list[Annotation]:

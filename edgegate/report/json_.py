@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
+from edgegate.jsonfile import dumps
 from edgegate.report.facts import Record
 
 
 def write(records: Record, out: TextIO) -> None:
     """Write ``records`` as indented JSON with a final newline."""
-    json.dump(records, out, indent=2)
-    out.write("\n")
+    out.write(dumps(records, indent=2) + "\n")

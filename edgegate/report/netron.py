@@ -14,13 +14,14 @@ matches nodes by name, so an unnamed node's numbers go on its first output value
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import onnx
 
 from edgegate.estimator.result import Estimate, Layer
+from edgegate.files import write_text
+from edgegate.jsonfile import dumps
 from edgegate.version import __version__
 
 SIGNATURE = "netron:attachment"
@@ -95,5 +96,5 @@ def attachment(estimate: Estimate, model: onnx.ModelProto) -> dict[str, Any]:
 def write_attachment(estimate: Estimate, model: onnx.ModelProto, path: str | Path) -> Path:
     """Write the attachment of ``estimate`` to ``path``; return the path."""
     target = Path(path)
-    target.write_text(json.dumps(attachment(estimate, model), indent=1) + "\n", encoding="utf-8")
+    write_text(target, dumps(attachment(estimate, model), indent=1) + "\n", "--netron")
     return target

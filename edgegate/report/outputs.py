@@ -8,12 +8,15 @@ unless a ``--format`` without a path names another.
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
 from edgegate.errors import UsageError
+from edgegate.files import append_text, size_of, write_text
 from edgegate.report import text
 from edgegate.report.facts import Record
 from edgegate.report.markdown import SUMMARY_BYTES
@@ -42,9 +45,11 @@ class Output:
 
 
 def plan(formats: Sequence[str], files: Mapping[str, str | None], summary: str | None,
-         environ: Mapping[str, str]) -> list[Output]:
+         environ: Mapping[str, str], others: Mapping[str, str | None] | None = None) -> list[Output]:
     """Every report this run writes. ``files`` maps a format (junit, json, sarif) to the path
-    its option gave; UsageError for an unknown format or two reports on standard output."""
+    its option gave; ``others`` maps further options that write files (``--history``) to their
+    paths, only to refuse sharing one. UsageError for an unknown format, two reports on standard
+    output, or two outputs on one file."""
     outputs = [_parse(spec, environ) for spec in formats]
     if all(output.path is not None for output in outputs):
         outputs.insert(0, _parse("auto", environ))  # standard output always gets a report
@@ -57,7 +62,45 @@ def plan(formats: Sequence[str], files: Mapping[str, str | None], summary: str |
         outputs.append(Output("markdown", environ["GITHUB_STEP_SUMMARY"], "$GITHUB_STEP_SUMMARY", True))
     elif summary is not None:
         outputs.append(Output("markdown", summary, "--github-summary", True))
+    _refuse_shared([(o.option, o.path) for o in outputs if o.path is not None]
+                   + [(option, path) for option, path in (others or {}).items() if path is not None])
     return outputs
+
+
+def _refuse_shared(paths: Sequence[tuple[str, str]]) -> None:
+    """UsageError when two options name one file (a character device such as /dev/null may be
+    shared): one would overwrite the other."""
+    seen: dict[str, str] = {}
+    for option, path in paths:
+        try:
+            if stat.S_ISCHR(os.stat(path).st_mode):
+                continue
+        except (OSError, ValueError):
+            pass
+        key = _key(path)
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {option} both name '{path}': give each its own file")
+        seen[key] = option
+
+
+def history_output(path: str | None) -> list[Output]:
+    """``--history PATH`` as an output, for the checks every output gets (it is appended to)."""
+    return [] if path is None else [Output("history", path, "--history", True)]
+
+
+def refuse_inputs(outputs: Sequence[Output], inputs: Sequence[str]) -> None:
+    """UsageError when a report would overwrite one of the run's ``inputs`` (the policy and
+    its extends chain, the baseline, a model or check result named on the command line)."""
+    read = {_key(path): path for path in inputs if path}
+    for output in outputs:
+        if output.path is not None and _key(output.path) in read:
+            raise UsageError(f"{output.option}: '{output.path}' is an input of this run; a report"
+                             " never overwrites one: choose another path")
+
+
+def _key(path: str) -> str:
+    """A path as a comparable key: resolved, case-normalized where the OS is."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 def _parse(spec: str, environ: Mapping[str, str]) -> Output:
@@ -72,32 +115,50 @@ def _parse(spec: str, environ: Mapping[str, str]) -> Output:
 
 def write_all(outputs: Sequence[Output], records: Record, stdout: TextIO, quiet: bool = False) -> None:
     """Write every report (the text on standard output only what failed or warned when
-    ``quiet``); UsageError naming the option when a file cannot be written."""
+    ``quiet``). Each file report is rendered whole, then written at once (a temporary file
+    renamed over the target; the step summary appended); a report that cannot be rendered or
+    written never stops the others, and the first failure is raised after all were tried."""
+    failures: list[Exception] = []
     for output in outputs:
-        if output.path is None and quiet and output.format == "text":
-            text.write(records, stdout, quiet=True)
-            continue
         if output.path is None:
-            REPORTERS[output.format].write(records, stdout)
             continue
         try:
             _write_file(output, records)
-        except OSError as error:
-            raise UsageError(f"{output.option}: cannot write '{output.path}': {error.strerror}") from None
+        except Exception as error:  # noqa: BLE001 - raised below, once every report was tried
+            failures.append(error)
+    for output in outputs:
+        if output.path is not None:
+            continue
+        try:
+            if quiet and output.format == "text":
+                text.write(records, stdout, quiet=True)
+            else:
+                REPORTERS[output.format].write(records, stdout)
+        except Exception as error:  # noqa: BLE001 - as above
+            failures.append(error)
+    if failures:
+        raise failures[0]
+
+
+def _render(output: Output, records: Record, limit: int | None = None) -> str:
+    """One report as text."""
+    buffer = io.StringIO()
+    if output.append:
+        write_summary(records, buffer, limit=SUMMARY_BYTES if limit is None else limit)
+    else:
+        REPORTERS[output.format].write(records, buffer)
+    return buffer.getvalue()
 
 
 def _write_file(output: Output, records: Record) -> None:
-    """Write one report to its file (parents created); the step summary is appended to, within
-    what is left of GitHub's 1 MiB."""
-    path = Path(output.path or "")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write one report to its file (parents created) all at once; the step summary is
+    appended to, within what is left of GitHub's 1 MiB."""
+    path = output.path or ""
     if output.append:
-        used = path.stat().st_size if path.exists() else 0
-        with path.open("a", encoding="utf-8") as out:
-            write_summary(records, out, limit=max(SUMMARY_BYTES - used, 0))
+        used = size_of(path) or 0
+        append_text(path, _render(output, records, max(SUMMARY_BYTES - used, 0)), output.option)
         return
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        REPORTERS[output.format].write(records, out)
+    write_text(path, _render(output, records), output.option)
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:

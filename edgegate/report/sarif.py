@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import re
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from edgegate.jsonfile import dumps
 from edgegate.metrics import METRICS
 from edgegate.report.facts import Record, failing, level, one_line, printable, rule_id
 from edgegate.rules.registry import DESCRIBED
@@ -54,8 +54,7 @@ def write(records: Record, out: TextIO) -> None:
         "results": results,
         "properties": {"policy": records["policy"], "passed": records["passed"]},
     }]}
-    json.dump(log, out, indent=2)
-    out.write("\n")
+    out.write(dumps(log, indent=2) + "\n")
 
 
 def _results(model: Record, strict: bool) -> list[dict[str, Any]]:
@@ -68,7 +67,8 @@ def _results(model: Record, strict: bool) -> list[dict[str, Any]]:
 
 def _result(model: Record, rule: str, level_: str, message: str, finding: Record) -> dict[str, Any]:
     """One SARIF result at the model file, with fingerprints and the finding's numbers."""
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": quote(model["model"])},
+    uri = quote(model["model"].encode("utf-8", "surrogateescape"))  # a file name may not be UTF-8
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri},
                                                      "region": {"startLine": 1}}}
     if finding.get("node"):
         location["logicalLocations"] = [{"name": finding["node"]}]

@@ -77,11 +77,11 @@ def _finding(finding: Record, strict: bool, model: Record, out: TextIO) -> None:
     """A metric line with value/limit/headroom, or a lint rule line, plus its detail lines."""
     state = status(finding, strict)
     if not has_limit(finding):
-        out.write(f"  {state}  {finding['rule']:<22} {printable(finding['message'])}\n")
+        out.write(f"  {state}  {printable(finding['rule']):<22} {printable(finding['message'])}\n")
         return
     limit = f"{finding['bound']} {quantity(finding, 'limit')}"
     shown_room = room(finding) or "headroom 0.0%"
-    out.write(f"  {state}  {finding['metric'] or '':<22} {quantity(finding, 'value'):>12}"
+    out.write(f"  {state}  {printable(finding['metric'] or ''):<22} {quantity(finding, 'value'):>12}"
               f"  {limit:<16} {shown_room}\n")
     if not finding["passed"] and finding["advice"]:
         out.write(f"        {printable(finding['advice'])}\n")
@@ -90,7 +90,7 @@ def _finding(finding: Record, strict: bool, model: Record, out: TextIO) -> None:
         out.write(f"        top layers: {layers}\n")
     if finding["suggestion"]:
         where = "under half its max" if finding["bound"] == "max" else "over twice its min"
-        out.write(f"        {where}: ratchet to {finding['suggestion']}\n")
+        out.write(f"        {where}: ratchet to {printable(finding['suggestion'])}\n")
 
 
 def _settings(settings: Mapping[str, Any], dims_used: Mapping[str, int] | None = None) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from edgegate.documents import require
 from edgegate.errors import ExitCode, UsageError
 from edgegate.jsonfile import read_json
 from edgegate.rules.findings import (
@@ -35,8 +36,11 @@ def load_records(path: str | Path) -> dict[str, Any]:
         raise UsageError("not a check result: no 'models' list (write one with"
                          " `edgegate check --json PATH`)", shown)
     if data.get("schema_version") != RECORDS_SCHEMA_VERSION:
-        raise UsageError(f"check result schema_version {data.get('schema_version')!r} is not"
+        version = data.get("schema_version")
+        shown_version = repr(version) if isinstance(version, (int, str)) and len(repr(version)) < 40 else "?"
+        raise UsageError(f"check result schema_version {shown_version} is not"
                          f" {RECORDS_SCHEMA_VERSION}", shown)
+    require("check", data, "check result", shown)
     return data
 
 

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,6 +24,7 @@ from typing import Any, TextIO
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
+from edgegate.printable import printable
 from edgegate.regression.baseline import baseline_deltas, load_baseline
 from edgegate.regression.checker import ComparingChecker
 from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
@@ -59,11 +61,22 @@ def in_shard(paths: Iterable[str], shard: tuple[int, int] | None) -> list[str]:
     return [path for path in paths if shard_of(path, count) == index]
 
 
-def resolve_jobs(jobs: int) -> int:
-    """``--jobs`` as a process count: 0 means one per CPU; negative is a UsageError."""
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity, where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int, work: int | None = None) -> int:
+    """``--jobs`` as a process count: 0 means one per CPU, and never more processes than CPUs
+    or than ``work`` (models to check); negative is a UsageError."""
     if jobs < 0:
         raise UsageError(f"--jobs {jobs}: give a number of processes (0: one per CPU)")
-    return jobs or os.cpu_count() or 1
+    cpus = cpu_count()
+    wanted = min(jobs or cpus, cpus)
+    return max(1, min(wanted, work)) if work is not None else wanted
 
 
 @dataclass(frozen=True)
@@ -164,12 +177,20 @@ def _results(spec: CheckSpec, checker: ComparingChecker, paths: list[str],
         yield from (checker.check_all(path) for path in paths)
         return
     chunk = max(1, len(paths) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(spec,)) as pool:
-        for found in pool.map(_check_one, paths, chunksize=chunk):
-            if len(found) == 2 and isinstance(found[0], type):
-                kind, message = found
-                raise kind(message)
-            yield found  # type: ignore[misc]
+    try:
+        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(spec,))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--jobs {jobs}: cannot start {jobs} processes ({error})") from None
+    with pool:
+        try:
+            for found in pool.map(_check_one, paths, chunksize=chunk):
+                if len(found) == 2 and isinstance(found[0], type):
+                    kind, message = found
+                    raise kind(message)
+                yield found  # type: ignore[misc]
+        except (OSError, BrokenProcessPool) as error:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise UsageError(f"--jobs {jobs}: the worker processes failed ({error})") from None
 
 
 def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = False,
@@ -183,7 +204,7 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     line = Progress(len(paths), progress if progress is not None else sys.stderr)
     results: list[ModelResult] = []
     deltas: list[ModelDelta] = []
-    for path, (found, changed) in zip(paths, _results(spec, checker, paths, resolve_jobs(jobs))):
+    for path, (found, changed) in zip(paths, _results(spec, checker, paths, resolve_jobs(jobs, len(paths)))):
         results.extend(found)
         deltas.extend(changed)
         line.advance(path)
@@ -213,7 +234,7 @@ class Progress:
         """One more model done."""
         self.done += 1
         if self.enabled:
-            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {path}")
+            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {printable(path)}")
             self.stream.flush()
 
     def close(self) -> None:

@@ -8,13 +8,13 @@ ending, as ``extends:`` in a policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from edgegate.config import resources
-from edgegate.config.document import Document, Path_, PolicyProblems, load_yaml
+from edgegate.config.document import Document, Path_, PolicyProblems, load_yaml, read_policy_text
 from edgegate.config.schema import validate
 from edgegate.errors import PolicyError, UsageError
+from edgegate.files import is_file
 from edgegate.target.types import Target
 from edgegate.units import parse_quantity
 
@@ -68,13 +68,7 @@ def is_target_path(value: str) -> bool:
 def load_target_file(path: str, name: str | None = None) -> Target:
     """The target in the YAML file ``path``, named ``name`` (default: the path); PolicyError when
     it is missing or invalid, with file:line:col."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(f"cannot read target file: {error.strerror or error}", path) from None
-    except UnicodeDecodeError:
-        raise PolicyError("cannot read target file: not UTF-8 text", path) from None
-    document = load_yaml(path, text)
+    document = load_yaml(path, read_policy_text(path, "target file"))
     if not isinstance(document.data, dict):
         raise PolicyError("a target file is a mapping with at least 'version: 1', 'peak' and"
                           " 'dram_bandwidth'", path)
@@ -84,7 +78,7 @@ def load_target_file(path: str, name: str | None = None) -> Target:
 def resolve_target(value: str) -> Target:
     """The target ``value`` names on a command line: a target file, or a shipped target."""
     if is_target_path(value):
-        if not Path(value).is_file():
+        if not is_file(value):
             raise UsageError(f"--target: no such target file '{value}'")
         return load_target_file(value)
     known = resources.targets()

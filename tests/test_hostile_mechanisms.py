@@ -1,0 +1,226 @@
+"""The mechanisms behind issue 10's fixes, one at a time, with outcomes worked out by hand:
+the printable helper and the inert stream, the file gate, JSON reading and the published
+document schemas, quantity limits, linear glob matching, folding's size prediction, the
+data-propagation screen and --jobs. tests/test_hostile_classes.py runs the whole command
+lines; these pin each mechanism's own contract."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+
+from edgegate.cli import main
+from edgegate.documents import SCHEMAS, problem, validator
+from edgegate.errors import PolicyError, UsageError
+from edgegate.files import append_text, read_text, write_text
+from edgegate.jsonfile import MAX_JSON_DEPTH, dumps, parse_json
+from edgegate.model.fold import MAX_FOLD_ELEMENTS, evaluate, predicted_elements
+from edgegate.model.names import decode_names
+from edgegate.model.screen import data_propagation_hazard, memory_cap
+from edgegate.policy.select import compile_glob, glob_problem, matches
+from edgegate.printable import ZWSP, InertStream, printable
+from edgegate.scale.parallel import cpu_count, resolve_jobs
+from edgegate.units import QuantityError, format_quantity, parse_quantity
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("conv\n::error::x", "conv\\n::error::x"),  # one line: the second one can no longer start
+    ("::warning::x.onnx", ZWSP + "::warning::x.onnx"),  # a leading ':' (after blanks) is broken
+    ("  :x", ZWSP + "  :x"),
+    ("a##[group]b", f"a#{ZWSP}#[group]b"),  # ##[ anywhere
+    ("cr\rlf", "cr\\rlf"),
+    ("\x1b[31mred\x85", "\\x1b[31mred\\x85"),
+    ("\ufffe\uffff\u2028", "\\ufffe\\uffff\\u2028"),  # XML forbids the first two
+    ("m\udcff.onnx", "m\\udcff.onnx"),  # a file name that is not UTF-8
+    ("models/a.onnx", "models/a.onnx"),
+])
+def test_printable_keeps_text_on_its_line_and_inert(text, shown):
+    assert printable(text) == shown
+
+
+def test_inert_stream_ends_lines_at_cr_too_and_lets_commands_through():
+    out = io.StringIO()
+    stream = InertStream(out)
+    stream.write("a\r::error::x\nb##[")
+    stream.write_command("::group::title\n")
+    stream.write("c\n")
+    stream.flush()
+    assert out.getvalue() == f"a\r{ZWSP}::error::x\nb#{ZWSP}#[::group::title\nc\n"
+
+
+def test_under_github_actions_every_line_edgegate_prints_is_inert(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["estimate", str(tmp_path / "##[error]x.onnx")]) == 3
+    err = capsys.readouterr().err
+    assert err == f"edgegate: error: {tmp_path}/#{ZWSP}#[error]x.onnx: no such file\n"
+
+
+def test_json_output_writes_the_command_marker_as_an_escape():
+    text = dumps({"name": "##[error]x"})
+    assert "##[" not in text and text == '{"name": "#\\u0023[error]x"}'
+    assert json.loads(text) == {"name": "##[error]x"}
+
+
+def test_the_file_gate_refuses_fifos_devices_directories_and_big_files(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "big").write_bytes(b"x" * 11)
+    (tmp_path / "latin1").write_bytes(b"caf\xe9")
+    cases = {"fifo": "a FIFO, not a file", "/dev/zero": "a device, not a file", ".": "a directory, not a file",
+             "big": "11 bytes, more than the 0 KiB a policy may have", "latin1": "not UTF-8 text (byte 3)",
+             "missing": "no such file"}
+    for name, reason in cases.items():
+        path = name if name.startswith("/") else str(tmp_path / name)
+        with pytest.raises(PolicyError) as error:
+            read_text(path, "policy", 10, error=PolicyError)
+        assert error.value.message == f"cannot read policy: {reason}"
+
+
+def test_a_write_replaces_the_file_whole_and_never_writes_into_a_fifo(tmp_path):
+    target = tmp_path / "r.json"
+    target.write_text("old")
+    write_text(target, "new\n", "--json")
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # no temporary file left
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(UsageError, match=r"^--json: cannot write '.*fifo': a FIFO, not a file$"):
+        write_text(tmp_path / "fifo", "x", "--json")
+    with pytest.raises(UsageError, match="a FIFO with no reader"):
+        append_text(tmp_path / "fifo", "x", "--history")
+    assert append_text(target, "more\n", "--history") == 4  # the size before
+    assert target.read_text() == "new\nmore\n"
+
+
+def test_json_inputs_refuse_what_no_edgegate_document_holds():
+    for text, reason in (("[1e400]", "the number 1e400 is out of range"), ("[NaN]", "NaN is not a number"),
+                         ("[Infinity]", "Infinity is not a number JSON allows"),
+                         ("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1), "nested 65 levels deep"),
+                         ("[" * 100_000 + "]" * 100_000, "nested more than 64 levels deep"),
+                         ("[" + "9" * 5000 + "]", "Exceeds the limit")):
+        with pytest.raises(ValueError, match=re.escape(reason)):
+            parse_json(text)
+    assert parse_json("[" * 64 + "]" * 64) == parse_json("[" * 64 + "]" * 64)
+
+
+def test_the_published_schemas_are_valid_and_name_the_first_problem():
+    for name in SCHEMAS:
+        type(validator(name)).check_schema(validator(name).schema)
+    history = {"schema": "edgegate.history", "model": "m.onnx", "metrics": {"flops": "x"}}
+    assert problem("history", history) == "metrics.flops: 'x' is not of type 'number'"
+    baseline = {"schema": "edgegate.baseline", "schema_version": 1, "models": {"m.onnx": {"all": {
+        "sha256": "0" * 64, "settings": {}, "metrics": {"flops": 1}}}}}
+    assert problem("baseline", baseline) is None
+    baseline["models"]["m.onnx"]["all"]["sha256"] = "x"
+    assert problem("baseline", baseline) == "models.m.onnx.all.sha256: 'x' does not match '^[0-9a-f]{64}$'"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("1e400 MAC", "it is more than 2^63 - 1 MAC"),
+    ("9223372036854775808", "it is more than 2^63 - 1 MAC"),
+    ("1e999999999 MAC", "the exponent is out of range"),
+    ("1" + "0" * 41 + " MAC", "more than 40 digits"),
+    ("٣ MAC", "expected a number and a unit"),
+])
+def test_quantities_are_bounded_before_anything_big_is_computed(text, reason):
+    with pytest.raises(QuantityError, match=re.escape(reason)):
+        parse_quantity(text, "MAC")
+
+
+def test_quantities_up_to_the_limit_parse_exactly_and_huge_numbers_still_format():
+    assert parse_quantity("9223372036854775807", "MAC") == 2**63 - 1
+    assert parse_quantity("1e-400 MAC", "MAC") == 0.0
+    assert format_quantity(10**400, "FLOP") == "1.00e+400 FLOP"
+    assert format_quantity(float("inf"), "FLOP") == "inf TFLOP"
+
+
+@pytest.mark.parametrize(("pattern", "problem_text"), [
+    ("[z-a].onnx", "glob '[z-a].onnx': bad character range z-a"),
+    ("[!]x", "glob '[!]x': the character class [!] matches nothing"),
+    ("x" * 1025, "glob of 1025 characters: at most 1024"),
+])
+def test_globs_that_match_nothing_sensible_are_errors(pattern, problem_text):
+    assert glob_problem(pattern) == problem_text
+
+
+def test_glob_matching_takes_one_step_per_character_whatever_the_glob():
+    deep = "/".join(["d"] * 30) + "/m.onnx"
+    assert not matches(deep, ["**/" * 14 + "zz.onnx"])
+    assert matches(deep, ["**/" * 14 + "m.onnx"])
+    glob = compile_glob("*a" * 12 + "b.onnx")
+    assert not glob.matches("a" * 40 + ".onnx")
+    assert len(glob.steps) <= 41  # one cached step per character read: no backtracking
+    assert matches("models/c.onnx", ["models/[!ab].onnx"]) and not matches("models/x/y.onnx", ["models/x[!a]y.onnx"])
+
+
+def test_folding_predicts_sizes_from_operands_before_allocating():
+    shape = np.array([65536, 65536], np.int64)
+    assert predicted_elements("ConstantOfShape", {}, [shape]) == 65536**2
+    assert evaluate("ConstantOfShape", {}, [shape]) is None  # 16 GiB never allocated
+    assert predicted_elements("Range", {}, [np.array(0), np.array(10**12), np.array(3)]) == 333333333334
+    assert predicted_elements("Tile", {}, [np.ones(3), np.array([10**9])]) == 3 * 10**9
+    assert predicted_elements("Add", {}, [np.ones((1000, 1)), np.ones((1, 1000))]) == 10**6
+    assert predicted_elements("Gather", {"axis": 1}, [np.ones((4, 5)), np.ones(7)]) == 28
+    small = evaluate("ConstantOfShape", {}, [np.array([256, 256], np.int64)])
+    assert small is not None and small[0].size == MAX_FOLD_ELEMENTS
+
+
+def _slice_model(step: int) -> onnx.ModelProto:
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Slice", ["s", "a", "b", "z", "c"], ["q"])]
+    inits = [onnx.numpy_helper.from_array(np.array([v], np.int64), name)
+             for name, v in (("a", 1), ("b", 4), ("z", 0), ("c", step))]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", 1, [4, 3, 2, 1])],
+                              [helper.make_tensor_value_info("q", 7, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_the_screen_keeps_data_propagation_from_hazards():
+    assert data_propagation_hazard(_slice_model(2)) is None
+    assert data_propagation_hazard(_slice_model(2**63 - 1)) == "Slice node '' has a step beyond 65536"
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", 1, [10**6])], [])
+    assert data_propagation_hazard(helper.make_model(graph)) == "tensor 'x' is 1-D with 1000000 elements"
+
+
+def test_memory_cap_turns_a_runaway_allocation_into_a_memory_error():
+    with pytest.raises(MemoryError), memory_cap(64 << 20):
+        bytearray(256 << 20)
+    assert len(bytearray(256 << 20)) == 256 << 20  # the limit is gone after the block
+
+
+def test_names_that_are_not_utf8_become_text_once():
+    model = onnx.ModelProto()
+    model.graph.node.add(name="x", op_type="Relu", input=["a"], output=["b"])
+    data = model.SerializeToString().replace(b"\x1a\x01x", b"\x1a\x01\xff")  # NodeProto.name is field 3
+    loaded = onnx.ModelProto()
+    loaded.ParseFromString(data)
+    assert loaded.graph.node[0].name == b"\xff"
+    assert decode_names(loaded) == 1
+    assert loaded.graph.node[0].name == "\\xff"
+
+
+def test_jobs_never_outnumber_the_models_or_the_cpus():
+    assert resolve_jobs(10_000, 2) == min(2, cpu_count())
+    assert resolve_jobs(0, 1000) == cpu_count()
+    assert resolve_jobs(10**30, 1000) == cpu_count()
+    with pytest.raises(UsageError):
+        resolve_jobs(-1, 3)
+
+
+def test_the_baseline_and_history_edgegate_writes_fit_their_schemas(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = helper.make_tensor_value_info("x", 1, [1, 8])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x],
+                              [helper.make_tensor_value_info("y", 1, None)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
+    Path("edgegate.yaml").write_text("version: 1\nbudgets:\n  all:\n    limits:\n      flops: {max: 1 GFLOP}\n")
+    assert main(["baseline", "--root", ".", "--out", "b.json"]) == 0
+    assert main(["check", "--root", ".", "--history", "h.jsonl", "--baseline", "b.json"]) == 0
+    assert problem("baseline", json.loads(Path("b.json").read_text())) is None
+    assert [problem("history", json.loads(line)) for line in Path("h.jsonl").read_text().splitlines()] == [None]
