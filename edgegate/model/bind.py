@@ -42,15 +42,19 @@ def _constant_array(value: onnx.ValueInfoProto, number: float) -> np.ndarray:
         dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type))
     except (KeyError, TypeError, ValueError):
         dtype = np.dtype(object)
-    if dtype.kind not in "iuf":
-        raise BindingError(f"{where}: the input is not a number (its type is {dtype.name}, not an"
-                           " integer or float type)")
+    if dtype.kind not in "biuf":
+        raise BindingError(f"{where}: the input is not a number (its type is {dtype.name}, not a"
+                           " bool, integer or float type)")
     if not math.isfinite(number):
         raise BindingError(f"{where}: {number} is not a finite number")
-    info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
-    if not info.min <= number <= info.max or (dtype.kind in "iu" and number != int(number)):
+    if dtype.kind == "b":
+        low, high = 0, 1
+    else:
+        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
+        low, high = info.min, info.max
+    if not low <= number <= high or (dtype.kind in "biu" and number != int(number)):
         raise BindingError(f"{where}: {number:g} does not fit the input's type {dtype.name}")
-    return np.full(shape, int(number) if dtype.kind in "iu" else number, dtype=dtype)
+    return np.full(shape, int(number) if dtype.kind in "biu" else number, dtype=dtype)
 
 
 def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
