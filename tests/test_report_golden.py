@@ -12,7 +12,7 @@ import io
 import pytest
 from report_fixture import records
 
-from edgegate.report.registry import REPORTERS
+from edgegate.report.registry import REPORTERS, reporter
 
 GOLDEN_NAMES = {"comment": "comment.md", "github": "github.txt", "html": "report.html", "json": "records.json", "junit": "junit.xml",
                 "markdown": "summary.md", "sarif": "report.sarif", "text": "report.txt"}
@@ -26,7 +26,7 @@ def test_every_reporter_has_a_golden():
 @pytest.mark.parametrize("name", sorted(GOLDEN_NAMES))
 def test_reporter_matches_its_golden(name, golden):
     out = io.StringIO()
-    REPORTERS[name].write(records(), out)
+    reporter(name).write(records(), out)
     golden(GOLDEN_NAMES[name], out.getvalue())
 
 
@@ -36,7 +36,7 @@ def test_the_comment_golden_is_the_same_under_github_actions(golden, monkeypatch
     for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):
         monkeypatch.setenv(name, "x")
     out = io.StringIO()
-    REPORTERS["comment"].write(records(), out)
+    reporter("comment").write(records(), out)
     golden("comment.md", out.getvalue())
 
 
@@ -44,5 +44,5 @@ def test_strict_golden_turns_the_warning_into_a_gate_failure(golden):
     # --strict: params 6000 > 5000 (a warning) now fails the gate, so the hostile model has one
     # error annotation listing all three checks and no warning annotation
     out = io.StringIO()
-    REPORTERS["github"].write(records(strict=True), out)
+    reporter("github").write(records(strict=True), out)
     golden("github-strict.txt", out.getvalue())

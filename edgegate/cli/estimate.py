@@ -20,7 +20,6 @@ from edgegate.report.estimate_csv import write_layers
 from edgegate.report.estimate_text import SORT_KEYS, TARGET_SORT_KEY, pick_layers, write_estimate
 from edgegate.report.netron import sidecar_path, write_attachment
 from edgegate.target.classify import layer_classes
-from edgegate.target.load import resolve_target
 from edgegate.target.roofline import TargetReport, evaluate
 from edgegate.target.types import Target, compute_precision
 
@@ -96,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
     bindings = bindings_from_args(args)
     if args.sort == TARGET_SORT_KEY and not args.target:
         raise UsageError("--sort latency_ms needs --target")
-    target = resolve_target(args.target) if args.target else None
+    target = None
+    if args.target:
+        # loading a target validates it with jsonschema (about 0.1 s to import): only then
+        from edgegate.target.load import resolve_target
+
+        target = resolve_target(args.target)
     estimates: list[Estimate] = []
     reports: list[TargetReport | None] = []
     args.failures = []  # (path, message, exit code) of each model that could not be estimated

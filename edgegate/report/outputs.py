@@ -21,7 +21,7 @@ from edgegate.report import text
 from edgegate.report.facts import Record
 from edgegate.report.markdown import SUMMARY_BYTES
 from edgegate.report.markdown import write as write_summary
-from edgegate.report.registry import REPORTERS, resolve
+from edgegate.report.registry import REPORTERS, reporter, resolve
 
 FORMATS = ("auto", *REPORTERS)
 
@@ -133,7 +133,7 @@ def write_all(outputs: Sequence[Output], records: Record, stdout: TextIO, quiet:
             if quiet and output.format == "text":
                 text.write(records, stdout, quiet=True)
             else:
-                REPORTERS[output.format].write(records, stdout)
+                reporter(output.format).write(records, stdout)
         except Exception as error:  # noqa: BLE001 - as above
             failures.append(error)
     if failures:
@@ -146,7 +146,7 @@ def _render(output: Output, records: Record, limit: int | None = None) -> str:
     if output.append:
         write_summary(records, buffer, limit=SUMMARY_BYTES if limit is None else limit)
     else:
-        REPORTERS[output.format].write(records, buffer)
+        reporter(output.format).write(records, buffer)
     return buffer.getvalue()
 
 

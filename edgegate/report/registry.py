@@ -1,14 +1,14 @@
 """The check reporters: :data:`REPORTERS` maps a ``--format`` name to the module that writes
 a check run in that format. Every one reads only the run's versioned JSON document
-(``RunResult.as_records()``) through ``write(records, out)``.
+(``RunResult.as_records()``) through ``write(records, out)``. A module is imported when its
+format is used (a pre-commit run pays for the text report only).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from typing import Any, Protocol, TextIO
-
-from edgegate.report import comment, github, html, json_, junit, markdown, sarif, text
+from typing import Any, Protocol, TextIO, cast
 
 
 class Reporter(Protocol):
@@ -18,16 +18,21 @@ class Reporter(Protocol):
         """Render ``records`` (``RunResult.as_records()``) to ``out``."""
 
 
-REPORTERS: dict[str, Reporter] = {
-    "comment": comment,
-    "github": github,
-    "html": html,
-    "json": json_,
-    "junit": junit,
-    "markdown": markdown,
-    "sarif": sarif,
-    "text": text,
+REPORTERS: dict[str, str] = {
+    "comment": "edgegate.report.comment",
+    "github": "edgegate.report.github",
+    "html": "edgegate.report.html",
+    "json": "edgegate.report.json_",
+    "junit": "edgegate.report.junit",
+    "markdown": "edgegate.report.markdown",
+    "sarif": "edgegate.report.sarif",
+    "text": "edgegate.report.text",
 }
+
+
+def reporter(name: str) -> Reporter:
+    """The module that writes the format ``name`` (a key of :data:`REPORTERS`)."""
+    return cast(Reporter, importlib.import_module(REPORTERS[name]))
 
 
 def resolve(name: str, environ: Mapping[str, str]) -> str:
