@@ -224,3 +224,44 @@ def test_the_baseline_and_history_edgegate_writes_fit_their_schemas(tmp_path, mo
     assert main(["check", "--root", ".", "--history", "h.jsonl", "--baseline", "b.json"]) == 0
     assert problem("baseline", json.loads(Path("b.json").read_text())) is None
     assert [problem("history", json.loads(line)) for line in Path("h.jsonl").read_text().splitlines()] == [None]
+
+
+
+def _graph_with(nodes: list[onnx.NodeProto], attribute: onnx.AttributeProto) -> onnx.ModelProto:
+    """``nodes`` over the [2, 3] input x, the first one (n0) given ``attribute``."""
+    nodes[0].attribute.append(attribute)
+    index = helper.make_tensor("i", onnx.TensorProto.INT64, [2], [0, 1])
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], [index])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+MISTYPED = {
+    # the no-op test reads perm (STRING where INTS)
+    "Transpose": ([helper.make_node("Transpose", ["x"], ["y"], name="n0")],
+                  helper.make_attribute("perm", "0,1")),
+    # nested Concats are one concatenation when their axes agree (STRING where INT)
+    "Concat": ([helper.make_node("Concat", ["x", "x"], ["c"], name="n0"),
+                helper.make_node("Concat", ["c", "x"], ["y"], name="n1", axis=0)],
+               helper.make_attribute("axis", "0")),
+    # x * HardSigmoid(x) is HardSwish when alpha is 1/6 (STRING where FLOAT)
+    "HardSigmoid": ([helper.make_node("HardSigmoid", ["x"], ["h"], name="n0"),
+                     helper.make_node("Mul", ["x", "h"], ["y"], name="n1")],
+                    helper.make_attribute("alpha", "1/6")),
+    # Gather of 0..n-1 is a no-op (FLOATS where INT)
+    "Gather": ([helper.make_node("Gather", ["x", "i"], ["y"], name="n0")],
+               helper.make_attribute("axis", [0.5])),
+}
+
+
+@pytest.mark.parametrize("op_type", sorted(MISTYPED))
+def test_a_mistyped_attribute_leaves_its_node_unestimated_whichever_pass_reads_it(op_type):
+    """Movers, fusion and the decomposed-form matcher read attributes before any formula: a
+    mistyped one makes the node unestimated with its reason, never a view or a crash."""
+    from edgegate import estimate
+
+    nodes, attribute = MISTYPED[op_type]
+    result = estimate(_graph_with([onnx.NodeProto.FromString(n.SerializeToString()) for n in nodes],
+                                  attribute))
+    assert [(u.node, u.reason.split(":")[0]) for u in result.unestimated] == [("n0", "malformed node")]

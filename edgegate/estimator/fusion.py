@@ -19,6 +19,7 @@ from edgegate.estimator.movers import is_noop
 from edgegate.estimator.patterns import Match, find_patterns
 from edgegate.model import roles
 from edgegate.model.graph import ActiveNode
+from edgegate.model.tensors import malformed
 
 ANCHORS = frozenset(
     {
@@ -109,7 +110,8 @@ class _Fuser:
     def _concat_axis(self, index: int) -> int | None:
         info = self.nodes[index].info
         result = info.outputs[0] if info.outputs else None
-        if info.op_type != "Concat" or info.domain != "" or result is None or result.shape is None:
+        if (info.op_type != "Concat" or info.domain != "" or result is None or result.shape is None
+                or malformed(info.attrs) is not None):
             return None
         return int(info.attr("axis", 0)) % max(len(result.shape), 1)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from edgegate.model.info import NodeInfo, TensorInfo
+from edgegate.model.tensors import malformed
 
 
 def _value(tensor: TensorInfo | None) -> np.ndarray | None:
@@ -108,9 +109,10 @@ NOOPS: dict[str, Callable[[NodeInfo], bool]] = {
 
 
 def is_noop(node: NodeInfo) -> bool:
-    """True when the mover's output is its input unchanged: it is a view."""
+    """True when the mover's output is its input unchanged: it is a view (never a node whose
+    attributes are mistyped: that one stays unestimated, with the reason)."""
     test = NOOPS.get(node.op_type) if node.domain == "" else None
-    return test is not None and test(node)
+    return test is not None and malformed(node.attrs) is None and test(node)
 
 
 SELECTIONS: dict[str, int | None] = {

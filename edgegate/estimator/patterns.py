@@ -39,6 +39,7 @@ from edgegate.estimator.templates import (
 )
 from edgegate.model.graph import ActiveNode
 from edgegate.model.info import NodeInfo, TensorInfo
+from edgegate.model.tensors import malformed
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class _Matcher:
         if index is None or index in state.members:
             return None
         info = self.graph.nodes[index].info
-        if info.op_type != op_type or info.domain != "":
+        if info.op_type != op_type or info.domain != "" or malformed(info.attrs) is not None:
             return None
         return index, info
 
