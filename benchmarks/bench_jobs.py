@@ -3,7 +3,10 @@
 Run ``python benchmarks/bench_jobs.py [--models N] [--repeat R]``. Models (CNNs of 20 to 59
 Conv+Relu layers, so estimates differ in cost) are generated once under
 ``benchmarks/.cache/jobs/``; each command runs R times and the best wall time counts. Prints
-both times and the speed-up; both runs must produce the same JSON document.
+both times and the speed-up; both runs must produce the same JSON document. It also times
+the same check given one file that is no model (start-up, policy, reports: the part no worker
+can share) and
+prints the speed-up two workers could reach at best with that serial part (Amdahl's law).
 """
 
 from __future__ import annotations
@@ -67,11 +70,11 @@ def build(count: int) -> Path:
     return root
 
 
-def timed(root: Path, jobs: int, repeat: int) -> tuple[float, dict]:
-    """Best wall time of ``edgegate check --all --jobs N`` and its JSON document (without the
-    per-model check times)."""
+def timed(root: Path, jobs: int, repeat: int, files: tuple[str, ...] = ("--all",)) -> tuple[float, dict]:
+    """Best wall time of ``edgegate check --all --jobs N`` (or of ``check FILES``) and its JSON
+    document (without the per-model check times)."""
     out = root / f"result-jobs{jobs}.json"
-    command = [sys.executable, "-m", "edgegate", "check", "--all", "--root", str(root),
+    command = [sys.executable, "-m", "edgegate", "check", *files, "--root", str(root),
                "--policy", str(root / "edgegate.yaml"), "--jobs", str(jobs), "--no-fail",
                "--json", str(out)]
     best = float("inf")
@@ -96,12 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     root = build(args.models)
     serial, one = timed(root, 1, args.repeat)
     parallel, two = timed(root, 2, args.repeat)
+    fixed, _ = timed(root, 1, args.repeat, files=("README.txt",))  # a file that is no model
     if one != two:
         raise SystemExit("--jobs 1 and --jobs 2 produced different results")
-    print(f"{args.models} models, best of {args.repeat}:")
+    bound = serial / (fixed + (serial - fixed) / 2)
+    print(f"{args.models} models, best of {args.repeat}; load average {os.getloadavg()[0]:.2f}:")
     print(f"  --jobs 1  {serial:6.2f} s")
     print(f"  --jobs 2  {parallel:6.2f} s")
     print(f"  speed-up  {serial / parallel:6.2f}x")
+    print(f"  no model  {fixed:6.2f} s (serial: start-up, policy, report)")
+    print(f"  at best   {bound:6.2f}x with two workers and that serial part")
     return 0
 
 
