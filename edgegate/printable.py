@@ -45,7 +45,28 @@ def inert(line: str) -> str:
     return ZWSP + line if line.lstrip().startswith("::") else line
 
 
-class InertStream(io.TextIOBase):
+class StreamProxy(io.TextIOBase):
+    """A text stream in front of ``target``: it is a terminal, has a descriptor and an
+    encoding exactly when ``target`` does. Subclasses decide what a write does."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def isatty(self) -> bool:
+        """Whether the wrapped stream is a terminal."""
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        """The wrapped stream's descriptor."""
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The wrapped stream's encoding."""
+        return getattr(self.target, "encoding", "utf-8")
+
+
+class InertStream(StreamProxy):
     """A text stream that passes every line through :func:`inert` before ``target`` sees it.
 
     A CR ends a line for the runner, so it ends one here too. :meth:`write_command` writes a
@@ -53,7 +74,7 @@ class InertStream(io.TextIOBase):
     """
 
     def __init__(self, target: TextIO) -> None:
-        self.target = target
+        super().__init__(target)
         self.pending: list[str] = []
 
     def write(self, text: str) -> int:
@@ -87,19 +108,6 @@ class InertStream(io.TextIOBase):
         """Forward a partial last line too, then flush ``target``."""
         self.flush_pending()
         self.target.flush()
-
-    def isatty(self) -> bool:
-        """Whether the wrapped stream is a terminal."""
-        return self.target.isatty()
-
-    def fileno(self) -> int:
-        """The wrapped stream's descriptor."""
-        return self.target.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        """The wrapped stream's encoding."""
-        return getattr(self.target, "encoding", "utf-8")
 
 
 def write_command(out: TextIO, line: str) -> None:

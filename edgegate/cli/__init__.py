@@ -16,15 +16,13 @@ import argparse
 import contextlib
 import gc
 import importlib
-import io
 import os
 import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TextIO
 
 from edgegate.errors import EdgegateError, ExitCode, UsageError
-from edgegate.printable import InertStream, printable
+from edgegate.printable import InertStream, StreamProxy, printable
 from edgegate.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -117,13 +115,10 @@ def output_gate(environ: Mapping[str, str]) -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
-class _Output(io.TextIOBase):
+class _Output(StreamProxy):
     """Standard output as edgegate writes it: a write that fails (a full disk, a file-size
     limit) is a UsageError saying so, not an internal error; a closed pipe stays a
     BrokenPipeError (the reader left: exit 0)."""
-
-    def __init__(self, target: TextIO) -> None:
-        self.target = target
 
     def write(self, text: str) -> int:
         try:
@@ -140,16 +135,6 @@ class _Output(io.TextIOBase):
             raise
         except OSError as error:
             raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
-
-    def isatty(self) -> bool:
-        return self.target.isatty()
-
-    def fileno(self) -> int:
-        return self.target.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self.target, "encoding", "utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
