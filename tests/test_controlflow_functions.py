@@ -263,3 +263,22 @@ def test_qdq_conv_runs_as_int8_layer():
     assert (conv.weight_bytes, conv.input_bytes, conv.output_bytes) == (21, 256, 256)
     # MACs as for the float conv: 256 outputs * 4
     assert conv.macs == 1024
+
+
+def test_stepping_a_while_loop_stops_at_its_evaluation_budget():
+    # the counter and the comparison are 2 nodes: MAX_STEPPED_NODES // 2 trips at most are
+    # stepped; a loop that needs more has no derivable count (unless its trip count bounds it),
+    # so a hostile condition cannot hold the estimate for long
+    from edgegate.model.trips import MAX_STEPPED_NODES
+
+    weights = {"w": np.full((8, 8), 2.0, np.float32), "b": np.full(8, 3.0, np.float32),
+               "one": np.array(1, I64), "start": np.array(0, I64)}
+    model = parse(WHILE_LOOP, weights)
+    within = MAX_STEPPED_NODES // 2
+    assert edgegate.estimate(model, input_values={"n": within}).macs == within * 64
+    beyond = edgegate.estimate(model, input_values={"n": within + 1})
+    assert [u.op_type for u in beyond.unestimated] == ["Loop"]
+    assert "node evaluations" in beyond.unestimated[0].reason
+    # a trip count input still bounds a loop stepped past the budget
+    assert edgegate.estimate(_with_trip_count(model, within + 7), input_values={"n": 10**9}).macs \
+        == (within + 7) * 64

@@ -265,3 +265,31 @@ def test_a_mistyped_attribute_leaves_its_node_unestimated_whichever_pass_reads_i
     result = estimate(_graph_with([onnx.NodeProto.FromString(n.SerializeToString()) for n in nodes],
                                   attribute))
     assert [(u.node, u.reason.split(":")[0]) for u in result.unestimated] == [("n0", "malformed node")]
+
+
+def test_a_no_op_gather_test_never_allocates_along_a_huge_axis():
+    # Gather's no-op test compares the indices with 0..n-1: on an axis of 2^40 it must see that
+    # two indices cannot be 2^40 positions before building the range (8 TiB)
+    from edgegate import estimate
+
+    gather = helper.make_node("Gather", ["x", "i"], ["y"], name="g")
+    graph = helper.make_graph(
+        [gather], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1 << 40, 1])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor("i", onnx.TensorProto.INT64, [2], [0, 1])])
+    result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    assert [layer.op_types for layer in result.layers] == [("Gather",)]
+
+
+def test_measure_refuses_inputs_too_big_to_feed_before_allocating(tmp_path):
+    from edgegate.target.measure.model_run import MAX_FEED_BYTES, random_inputs
+
+    relu = helper.make_node("Relu", ["x"], ["y"])
+    side = 1 << 20  # 2^40 floats: 4 TiB
+    graph = helper.make_graph(
+        [relu], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [side, side])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [side, side])])
+    path = tmp_path / "big.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(UsageError, match=f"feeds at most {MAX_FEED_BYTES:,}"):
+        random_inputs(str(path), {}, {}, {})

@@ -24,7 +24,7 @@ from edgegate.estimator.memory import resolve, size_in_bytes
 from edgegate.estimator.result import Unestimated
 from edgegate.model.graph import ActiveNode, Scope
 from edgegate.model.info import NodeInfo, TensorInfo, Uncostable
-from edgegate.model.trips import count_trips
+from edgegate.model.trips import MAX_STEPPED_NODES, count_trips
 
 
 class SubCost(Protocol):
@@ -153,7 +153,8 @@ def _loop_trips(node: ActiveNode, scope: Scope, loops: Mapping[str, int]) -> int
         return given
     if limit is None:
         return ("Loop trip count cannot be derived: no trip count, and its condition depends on"
-                " unknown values (give it with --loop-trips NODE=N or the policy's loops)")
+                f" unknown values or runs past {MAX_STEPPED_NODES:,} node evaluations (give it with"
+                " --loop-trips NODE=N or the policy's loops)")
     return limit
 
 

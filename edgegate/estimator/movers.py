@@ -89,6 +89,8 @@ def _gather(node: NodeInfo) -> bool:
     if not shape:
         return False
     length = shape[int(node.attr("axis", 0)) % len(shape)]
+    if indices.size != length:  # before np.arange: a hostile dim may be 2^62
+        return False
     normalized = np.where(indices < 0, indices + length, indices)
     return bool(np.array_equal(normalized, np.arange(length))) and _same_tensor(node)
 

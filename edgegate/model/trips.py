@@ -18,8 +18,10 @@ from edgegate.model.fold import evaluate
 from edgegate.model.order import subgraphs
 from edgegate.model.tensors import Attributes, tensor_value
 
-MAX_STEPPED_TRIPS = 100_000
-"""Trips stepped at most; a loop still running after them has no count edgegate can derive."""
+MAX_STEPPED_NODES = 20_000
+"""Node evaluations stepping may take (trips x the condition's nodes: 10,000 trips of a
+counter and a comparison, about a second); a loop still running after them has no count
+edgegate can derive, unless its trip count input bounds it."""
 
 Lookup = Callable[[str], "np.ndarray | None"]
 """The value of an outer tensor, or None when it is not a known constant."""
@@ -96,7 +98,7 @@ def count_trips(
     read = {name for node in nodes for name in node.input}
     # a condition that reads neither the iteration number nor a carried value repeats itself
     # from the third trip on: if it has not ended by then, it never does
-    cap = 3 if read.isdisjoint([names[0], *names[2:]]) else MAX_STEPPED_TRIPS
+    cap = 3 if read.isdisjoint([names[0], *names[2:]]) else max(1, MAX_STEPPED_NODES // max(len(nodes), 1))
     if limit is not None:
         cap = min(cap, limit)
     trips, going = 0, condition
