@@ -293,3 +293,16 @@ def test_measure_refuses_inputs_too_big_to_feed_before_allocating(tmp_path):
     onnx.save(helper.make_model(graph), str(path))
     with pytest.raises(UsageError, match=f"feeds at most {MAX_FEED_BYTES:,}"):
         random_inputs(str(path), {}, {}, {})
+
+
+@pytest.mark.parametrize(("value", "scalar"), [
+    (np.array(True), 1.0), (np.array([[3]], np.int64), 3.0), (np.array(0.5, np.float16), 0.5),
+    (np.array("1", dtype=object), None),  # a string: float() would raise
+    (np.array(1 + 2j, np.complex64), None),  # complex: float() warns and drops a part
+    (np.array([1.0, 2.0]), None), (None, None),
+])
+def test_a_constant_reads_as_a_scalar_only_when_it_holds_one_real_number(value, scalar):
+    # If conditions, Loop trip counts and the decomposed-form matcher's constants read this
+    from edgegate.model.info import TensorInfo
+
+    assert TensorInfo("c", None, 1, is_constant=True, value=value).scalar() == scalar

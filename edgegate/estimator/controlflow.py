@@ -57,9 +57,7 @@ class Choice:
 
 
 def _scalar(tensor: TensorInfo | None) -> float | None:
-    if tensor is None or tensor.value is None or np.asarray(tensor.value).size != 1:
-        return None
-    return float(np.asarray(tensor.value).ravel()[0])
+    return None if tensor is None else tensor.scalar()
 
 
 def _formal_scope(graph: onnx.GraphProto, known: list[TensorInfo | None], scope: Scope) -> Scope:

@@ -20,8 +20,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import permutations
 
-import numpy as np
-
 from edgegate.estimator.templates import (
     ATTR_DEFAULTS,
     PATTERNS,
@@ -59,13 +57,8 @@ def _close(a: float, b: float) -> bool:
 
 
 def _scalar(tensor: TensorInfo | None) -> float | None:
-    """The value of a constant holding one number (any rank), else None."""
-    if tensor is None or not tensor.is_constant or tensor.value is None:
-        return None
-    values = np.asarray(tensor.value)
-    if values.size != 1 or not np.issubdtype(values.dtype, np.number):
-        return None
-    return float(values.reshape(-1)[0])
+    """The value of a constant holding one real number (any rank), else None."""
+    return tensor.scalar() if tensor is not None and tensor.is_constant else None
 
 
 class _Graph:

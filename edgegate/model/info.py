@@ -40,6 +40,16 @@ class TensorInfo:
             raise Uncostable(f"shape of tensor '{self.name}' is unknown")
         return math.prod(self.shape)
 
+    def scalar(self) -> float | None:
+        """The value when it is known and holds one real number (bool, int or float, any
+        rank); None for strings, complex numbers and anything larger."""
+        if self.value is None:
+            return None
+        values = np.asarray(self.value)
+        if values.size != 1 or values.dtype.kind not in "biuf":
+            return None
+        return float(values.reshape(-1)[0])
+
     @property
     def rank(self) -> int:
         """Number of dimensions; raises Uncostable when the shape is unknown."""
