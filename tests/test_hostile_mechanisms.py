@@ -306,3 +306,15 @@ def test_a_constant_reads_as_a_scalar_only_when_it_holds_one_real_number(value, 
     from edgegate.model.info import TensorInfo
 
     assert TensorInfo("c", None, 1, is_constant=True, value=value).scalar() == scalar
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the child process needs os.fork")
+def test_onnxruntime_runs_in_a_child_whose_crash_is_a_model_error():
+    import signal
+
+    from edgegate.target.measure.model_run import _in_child
+
+    assert _in_child(lambda: [0.5, 0.25]) == [0.5, 0.25]
+    assert _in_child(lambda: "bad model") == "bad model"
+    assert _in_child(lambda: os.kill(os.getpid(), signal.SIGSEGV)) == "onnxruntime died on it (SIGSEGV)"
+    assert _in_child(lambda: os._exit(3)) == "onnxruntime ended without a result"

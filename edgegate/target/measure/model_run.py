@@ -7,8 +7,12 @@ value; so the run and the prediction see the same shapes.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping, Sequence
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -70,13 +74,50 @@ def random_inputs(path: str, dims: Mapping[str, int], input_shapes: Mapping[str,
     return feeds
 
 
-def time_model(ort: ModuleType, path: str, feeds: Mapping[str, np.ndarray], threads: int, runs: int,
-               warmup: int) -> Timing:
-    """The Timing of ``runs`` inferences of the model at ``path`` after ``warmup`` uncounted ones."""
+def _run_times(ort: ModuleType, path: str, feeds: Mapping[str, np.ndarray], threads: int, runs: int,
+               warmup: int) -> list[float] | str:
+    """Seconds of each timed run, or why onnxruntime could not run the model."""
     try:
         with memory_cap(RUN_MEMORY_BYTES):
-            run = session(ort, path, threads).run
-            return summarize(time_runs(run, feeds, runs, warmup))
+            return time_runs(session(ort, path, threads).run, feeds, runs, warmup)
     except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types for bad models
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelError(f"onnxruntime cannot run it: {first}", path) from None
+        return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _in_child(work: Callable[[], list[float] | str]) -> list[float] | str:
+    """``work()`` in a forked child, so that native code crashing on a model (a signal) costs
+    the child, not edgegate; in this process where the OS cannot fork."""
+    if not hasattr(os, "fork"):
+        return work()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reader)
+        try:
+            with os.fdopen(writer, "w", encoding="utf-8") as out:
+                json.dump(work(), out)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, encoding="utf-8") as result:
+        text = result.read()
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):
+        return f"onnxruntime died on it ({signal.Signals(os.WTERMSIG(status)).name})"
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return "onnxruntime ended without a result"
+    return found if isinstance(found, (list, str)) else "onnxruntime ended without a result"
+
+
+def time_model(ort: ModuleType, path: str, feeds: Mapping[str, np.ndarray], threads: int, runs: int,
+               warmup: int) -> Timing:
+    """The Timing of ``runs`` inferences of the model at ``path`` after ``warmup`` uncounted ones,
+    run in a child process; ModelError when onnxruntime cannot run the model or dies on it."""
+    found = _in_child(lambda: _run_times(ort, path, feeds, threads, runs, warmup))
+    if isinstance(found, str):
+        raise ModelError(f"onnxruntime cannot run it: {found}", path)
+    return summarize(found)
