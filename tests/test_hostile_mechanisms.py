@@ -318,3 +318,54 @@ def test_onnxruntime_runs_in_a_child_whose_crash_is_a_model_error():
     assert _in_child(lambda: "bad model") == "bad model"
     assert _in_child(lambda: os.kill(os.getpid(), signal.SIGSEGV)) == "onnxruntime died on it (SIGSEGV)"
     assert _in_child(lambda: os._exit(3)) == "onnxruntime ended without a result"
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["check", "--root", "x" * 5000], 2),  # ENAMETOOLONG: pathlib's is_dir raises it
+    (["baseline", "--root", "x" * 5000, "--out", "b.json"], 2),
+    (["plot", "flops", "x" * 5000, "--out", "o.svg"], 3),  # a model path: the loader's error
+    (["check", "--policy", "p" * 5000], 2),
+])
+def test_a_path_the_os_refuses_is_a_clean_error(argv, code, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith("edgegate: error:") and err.count("\n") == 1
+
+
+def test_a_working_directory_that_is_gone_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("edgegate: error:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("writes", [
+    ["x"],  # over the graph input it reads: a node whose reader is itself
+    ["w"],  # over an initializer
+])
+def test_a_value_written_twice_is_a_model_error(writes, tmp_path, capsys):
+    node = helper.make_node("Transpose", ["x"], writes, name="n0")
+    second = helper.make_node("Relu", ["x"], ["y"], name="n1")
+    graph = helper.make_graph(
+        [node, second], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor("w", onnx.TensorProto.FLOAT, [1], [0.0])])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    assert main(["estimate", str(path)]) == 3
+    assert f"node 'n0' writes '{writes[0]}', which the graph already has" in capsys.readouterr().err
+
+
+def test_two_nodes_writing_one_value_is_a_model_error(tmp_path, capsys):
+    nodes = [helper.make_node("Relu", ["x"], ["y"], name="a"), helper.make_node("Sigmoid", ["x"], ["y"], name="b")]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    assert main(["estimate", str(path)]) == 3
+    assert "node 'b' writes 'y'" in capsys.readouterr().err

@@ -173,6 +173,12 @@ def _run(argv: list[str]) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except OSError as error:
+        # the file system refused a path of the user's (too long, gone, not permitted) where
+        # no reader checked it first: a usage error naming the path, like the checked ones
+        where = f"{error.filename}: " if error.filename is not None else ""
+        print(f"edgegate: error: {printable(where + (error.strerror or str(error)))}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("EDGEGATE_DEBUG"):
             traceback.print_exc()

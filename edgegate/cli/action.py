@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from edgegate.cli import main as edgegate_main
 from edgegate.errors import ExitCode
+from edgegate.files import is_file
 from edgegate.printable import InertStream, printable
 from edgegate.report.facts import fails
 from edgegate.version import __version__
@@ -134,9 +135,9 @@ def _write_outputs(path: str | None, code: int, reports: Mapping[str, str | None
     if not path:
         return
     outputs: dict[str, Any] = {"exit-code": code, **{name: value or "" for name, value in reports.items()}}
-    if not Path(reports["comment"] or "").is_file():
+    if not is_file(reports["comment"] or ""):
         outputs["comment"] = ""  # the check stopped before writing it (a usage or policy error)
-    if Path(reports["json"] or "").is_file():
+    if is_file(reports["json"] or ""):
         records = json.loads(Path(reports["json"] or "").read_text(encoding="utf-8"))
         strict = records["strict"]
         outputs["violations"] = sum(fails(f, strict) for m in records["models"] for f in m["findings"]) + sum(

@@ -19,6 +19,7 @@ from edgegate.cli.estimate_options import add_estimate_arguments, bindings_from_
 from edgegate.errors import UsageError
 from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
+from edgegate.files import is_dir, is_file
 from edgegate.metrics import METRICS
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import matches, option_globs
@@ -65,8 +66,8 @@ def model_paths(inputs: list[str]) -> list[str]:
     UsageError for a directory without one."""
     paths = []
     for item in inputs:
-        if Path(item).is_dir():
-            found = sorted(str(path) for path in Path(item).rglob("*.onnx") if path.is_file())
+        if is_dir(item):
+            found = sorted(str(path) for path in Path(item).rglob("*.onnx") if is_file(path))
             if not found:
                 raise UsageError(f"'{item}' holds no *.onnx file")
             paths += found

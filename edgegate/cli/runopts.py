@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from edgegate.errors import UsageError
+from edgegate.files import is_dir
 from edgegate.policy.discover import find_policy, repo_root, shown_path
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
@@ -47,7 +48,7 @@ def root_from_args(root: str | None) -> Path:
     """The repo root: ``--root`` when given (UsageError if not a directory), else the git root."""
     if root is None:
         return repo_root(Path.cwd())
-    if not Path(root).is_dir():
+    if not is_dir(root):
         raise UsageError(f"--root: no such directory '{root}'")
     return Path(root)
 

@@ -7,7 +7,7 @@ input is a ModelError naming the node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import onnx
@@ -74,13 +74,30 @@ def node_reads(node: RawNode) -> list[str]:
     return names
 
 
+def _check_single_assignment(nodes: Sequence[RawNode], own: set[str]) -> None:
+    """ModelError when a node writes a value the graph already has (SSA form is broken)."""
+    written = set(own)
+    for node in nodes:
+        for name in node.outputs:
+            if not name:
+                continue
+            if name in written:
+                raise ModelError(f"node '{node.label}' writes '{name}', which the graph already has"
+                                 " (an ONNX graph names each value once)")
+            written.add(name)
+
+
 def topological(graph: onnx.GraphProto, outer: Iterable[str]) -> list[RawNode]:
     """graph.node in a topological order (kept as is when it already is one).
 
-    Raises ModelError for a cycle or an input that nothing produces.
+    Raises ModelError for a cycle, an input that nothing produces, or a value written twice
+    (by two nodes, or by a node over a graph input or initializer): ONNX graphs name each
+    value once, and every pass after this one relies on it.
     """
-    available = set(outer) | {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    own = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    available = set(outer) | own
     nodes = [raw_node(node) for node in graph.node]
+    _check_single_assignment(nodes, own)
     seen = set(available)
     in_order = True
     for node in nodes:

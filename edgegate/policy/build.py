@@ -17,6 +17,7 @@ from edgegate.config.document import Document, Path_, PolicyProblems
 from edgegate.config.schema import did_you_mean
 from edgegate.cost.types import CostFn
 from edgegate.errors import PolicyError
+from edgegate.files import is_file
 from edgegate.metrics import METRICS
 from edgegate.policy import costs
 from edgegate.policy.select import glob_problem
@@ -138,7 +139,7 @@ def _target_file(document: Document, name: str, path: Path_, targets: dict[str, 
                  problems: list[PolicyError]) -> Target | None:
     """The target in file ``name`` (relative to the file that names it), kept under ``name``."""
     file = Path(document.where(path).file).parent / name
-    if not file.is_file():
+    if not is_file(file):
         problems.append(document.error(path, f"no such target file '{name}' next to this policy"))
         return None
     try:

@@ -3,10 +3,12 @@ at the root, else ``[tool.edgegate]`` in the root's ``pyproject.toml``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from edgegate.config.document import load_pyproject
 from edgegate.errors import PolicyError, UsageError
+from edgegate.files import is_file
 
 POLICY_NAMES = ("edgegate.yaml", ".edgegate.yaml")
 
@@ -15,7 +17,7 @@ def repo_root(start: Path) -> Path:
     """The nearest directory at or above ``start`` that holds ``.git``; ``start`` when none does."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
+        if os.path.lexists(folder / ".git"):
             return folder
     return start
 
@@ -24,14 +26,14 @@ def find_policy(root: Path, explicit: str | None = None) -> Path:
     """The policy file to use under ``root``; UsageError when there is none."""
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_file():
+        if not is_file(path):
             raise UsageError(f"--policy: no such file '{explicit}'")
         return path
     for name in POLICY_NAMES:
-        if (root / name).is_file():
+        if is_file(root / name):
             return root / name
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and _has_tool_table(pyproject):
+    if is_file(pyproject) and _has_tool_table(pyproject):
         return pyproject
     raise UsageError(
         f"no policy found in {root}: pass --policy PATH, or create edgegate.yaml "
