@@ -323,7 +323,7 @@ def test_onnxruntime_runs_in_a_child_whose_crash_is_a_model_error():
 @pytest.mark.parametrize(("argv", "code"), [
     (["check", "--root", "x" * 5000], 2),  # ENAMETOOLONG: pathlib's is_dir raises it
     (["baseline", "--root", "x" * 5000, "--out", "b.json"], 2),
-    (["plot", "flops", "x" * 5000, "--out", "o.svg"], 3),  # a model path: the loader's error
+    (["estimate", "x" * 5000], 3),  # a model path: the loader's error
     (["check", "--policy", "p" * 5000], 2),
 ])
 def test_a_path_the_os_refuses_is_a_clean_error(argv, code, tmp_path, monkeypatch, capsys):
