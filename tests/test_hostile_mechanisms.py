@@ -369,3 +369,18 @@ def test_two_nodes_writing_one_value_is_a_model_error(tmp_path, capsys):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     assert main(["estimate", str(path)]) == 3
     assert "node 'b' writes 'y'" in capsys.readouterr().err
+
+
+def test_folding_leaves_a_node_with_a_mistyped_attribute_alone():
+    # Shape's start typed STRING: folding would slice the shape with it (a TypeError); the node
+    # stays, and is unestimated with the reason
+    from edgegate import estimate
+
+    shape = helper.make_node("Shape", ["x"], ["s"], name="n0")
+    shape.attribute.append(helper.make_attribute("start", "1"))
+    cast = helper.make_node("Cast", ["s"], ["y"], name="n1", to=onnx.TensorProto.FLOAT)
+    graph = helper.make_graph(
+        [shape, cast], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+    result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    assert [(u.node, u.reason.split(":")[0]) for u in result.unestimated] == [("n0", "malformed node")]

@@ -26,6 +26,7 @@ from edgegate.model.tensors import (
     attribute_problem,
     constant_info,
     decode_attribute,
+    malformed,
     value_info,
 )
 
@@ -233,7 +234,10 @@ FOLDERS: dict[str, Folder] = {
 
 
 def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
-    """Output infos when the node is constant, else None. A node with subgraphs never is."""
+    """Output infos when the node is constant, else None. A node with subgraphs never is, nor
+    one with a mistyped attribute (it stays, to be unestimated with the reason)."""
+    if malformed(attrs) is not None:
+        return None
     if node.domain in DEFAULT_DOMAINS and node.op_type in FOLDERS:
         return FOLDERS[node.op_type](node, scope, attrs)
     if node.graphs:

@@ -165,11 +165,12 @@ def decode_attribute(attribute: onnx.AttributeProto) -> Any:
 class Attributes(Mapping[str, Any]):
     """A node's attributes, decoded on first use: most formulas read none of them."""
 
-    __slots__ = ("_proto", "_decoded")
+    __slots__ = ("_proto", "_decoded", "_problem")
 
     def __init__(self, proto: onnx.NodeProto) -> None:
         self._proto = proto
         self._decoded: dict[str, Any] | None = None
+        self._problem: str | None | bool = False  # False: not looked at yet
 
     def _values(self) -> dict[str, Any]:
         if self._decoded is None:
@@ -183,13 +184,12 @@ class Attributes(Mapping[str, Any]):
 
     def problem(self) -> str | None:
         """Why one of the node's attributes cannot be read (its type), or None; without
-        decoding any value."""
-        op, domain = self._proto.op_type, self._proto.domain
-        for attribute in self._proto.attribute:
-            problem = attribute_problem(op, domain, attribute)
-            if problem is not None:
-                return problem
-        return None
+        decoding any value; looked up once."""
+        if self._problem is False:
+            op, domain = self._proto.op_type, self._proto.domain
+            self._problem = next((found for attribute in self._proto.attribute
+                                  if (found := attribute_problem(op, domain, attribute)) is not None), None)
+        return self._problem if isinstance(self._problem, str) else None
 
     def __getitem__(self, key: str) -> Any:
         return self._values()[key]
