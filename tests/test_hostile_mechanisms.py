@@ -384,3 +384,24 @@ def test_folding_leaves_a_node_with_a_mistyped_attribute_alone():
         [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
     result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
     assert [(u.node, u.reason.split(":")[0]) for u in result.unestimated] == [("n0", "malformed node")]
+
+
+def test_merge_refuses_a_check_result_whose_coverage_lacks_what_the_reports_read(tmp_path, capsys):
+    # the check schema is open to added fields, but a non-empty coverage must hold the counts
+    # the text report prints; an empty one (a model that could not be estimated) stays valid
+    model = {"model": "m.onnx", "budget": "all", "passed": True, "error": None, "exit_code": None,
+             "settings": {"dims": {}}, "target": None, "metrics": {"macs": 1}, "findings": [],
+             "contributors": {}}
+    document = {"schema_version": 1, "edgegate_version": "0.1.0", "policy": "edgegate.yaml",
+                "passed": True, "exit_code": 0, "strict": False, "no_fail": False,
+                "summary": {"checked": 1, "passed": 1, "failed": 0, "errors": 0, "warnings": 0},
+                "skipped": []}
+    good = {"nodes": 2, "known_nodes": 2, "node_share": 1.0, "flop_share": 1.0}
+    for name, coverage in (("good.json", good), ("empty.json", {}), ("bad.json", {"x": "A"})):
+        one = {**model, "model": name.replace(".json", ".onnx"), "coverage": coverage}
+        (tmp_path / name).write_text(json.dumps({**document, "models": [one]}))
+    assert main(["merge", str(tmp_path / "good.json"), str(tmp_path / "empty.json")]) == 0
+    capsys.readouterr()
+    assert main(["merge", str(tmp_path / "good.json"), str(tmp_path / "bad.json")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json: not a check result: models[0].coverage" in err and err.count("\n") == 1
