@@ -405,3 +405,26 @@ def test_merge_refuses_a_check_result_whose_coverage_lacks_what_the_reports_read
     assert main(["merge", str(tmp_path / "good.json"), str(tmp_path / "bad.json")]) == 2
     err = capsys.readouterr().err
     assert "bad.json: not a check result: models[0].coverage" in err and err.count("\n") == 1
+
+
+def test_a_percentage_too_long_to_read_is_a_policy_error(tmp_path, capsys):
+    (tmp_path / "p.yaml").write_text("version: 1\nbudgets:\n  all:\n    include: ['*.onnx']\n    limits:\n"
+                                     f"      params: {{max_increase: '{'9' * 5000}%'}}\n")
+    assert main(["policy", "validate", str(tmp_path / "p.yaml")]) == 4
+    err = capsys.readouterr().err
+    assert "max_increase" in err and "at most 100 digits" in err and err.count("\n") == 1
+
+
+def test_a_scan_over_a_scalar_is_not_a_division_by_zero():
+    from edgegate import estimate
+
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["xi"], ["yo"])], "body",
+        [helper.make_tensor_value_info("xi", onnx.TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("yo", onnx.TensorProto.FLOAT, [])])
+    scan = helper.make_node("Scan", ["x"], ["y"], name="s", body=body, num_scan_inputs=1)
+    graph = helper.make_graph(
+        [scan], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+    result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    assert [u.node for u in result.unestimated] == ["s"]

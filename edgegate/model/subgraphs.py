@@ -172,6 +172,9 @@ def _formal_inputs(node: onnx.NodeProto, graph: onnx.GraphProto, scope: Scope) -
             if tensor is None or tensor.shape is None:
                 known.append(tensor)
                 continue
+            if not tensor.shape:  # a scalar has no axis to scan: nothing is known of a slice
+                known.append(None)
+                continue
             shape = list(tensor.shape)
             del shape[axis % len(shape)]
             known.append(TensorInfo(tensor.name, tuple(shape), tensor.dtype))

@@ -166,14 +166,29 @@ def _limit(document: Document, path: Path_, metric: str, spec: Mapping[str, Any]
         problems.append(document.error(
             path, "bandwidth_at_fps needs a frame rate: set 'fps' in defaults or in this budget",
             key=True))
-    increase = _increase(spec["max_increase"], unit) if "max_increase" in spec else None
+    increase = None
+    if "max_increase" in spec:
+        try:
+            increase = _increase(spec["max_increase"], unit)
+        except (ValueError, ZeroDivisionError):
+            problems.append(document.error(
+                path + ("max_increase",), f"{str(spec['max_increase'])[:40]!r} is not a percentage or an"
+                f" amount edgegate can read (at most {MAX_PERCENT_DIGITS} digits)"))
     return Limit(metric, high, low, spec.get("severity", "error"), spec.get("message", ""), increase)
+
+
+MAX_PERCENT_DIGITS = 100
+"""The longest percentage ``max_increase`` takes (Python refuses to read integers of over
+4,300 digits; no budget needs more than a few)."""
 
 
 def _increase(value: str | int | float, unit: str) -> Increase:
     """A schema-valid ``max_increase``: ``5%`` (relative) or an amount in ``unit``."""
     if isinstance(value, str) and value.strip().endswith("%"):
-        share = Fraction(value.strip()[:-1].strip())
+        number = value.strip()[:-1].strip()
+        if len(number) > MAX_PERCENT_DIGITS:
+            raise ValueError(f"{len(number)} characters")
+        share = Fraction(number)
         return Increase(share.numerator if share.denominator == 1 else float(share), True)
     return Increase(parse_quantity(value, unit), False)
 
