@@ -249,3 +249,30 @@ def test_empty_batch_through_attention_norms_and_selections():
     # every formula costs 0 on empty tensors; only the weights are read: g, b 32 B each, w 256 B
     assert (e.unestimated, e.macs, e.flops, e.peak_activation_bytes) == ((), 0, 0, 0)
     assert e.dram_bytes == 32 + 32 + 256
+
+
+def _float16_converted(input_cast_last: bool) -> onnx.ModelProto:
+    """Conv(3 -> 4 channels, 3x3, pads 1) + Relu in float16 between float32 input and output
+    Casts, as onnxruntime's float16 converter writes it (keep_io_types): the input Cast is
+    appended after the nodes that read it."""
+    h = onnx.helper
+    nodes = [h.make_node("Conv", ["x16", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             h.make_node("Relu", ["c"], ["r"], name="relu"),
+             h.make_node("Cast", ["r"], ["y"], name="out_cast", to=onnx.TensorProto.FLOAT)]
+    cast_in = h.make_node("Cast", ["x"], ["x16"], name="in_cast", to=onnx.TensorProto.FLOAT16)
+    nodes = [*nodes, cast_in] if input_cast_last else [cast_in, *nodes]
+    weight = onnx.numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float16), "w")
+    graph = h.make_graph(nodes, "fp16", [h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 8, 8])],
+                         [h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], [weight])
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+
+
+def test_nodes_out_of_file_order_are_costed_as_sorted():
+    # Conv: 4 output channels x 8x8 positions x (3 channels x 3x3) = 6912 MACs; onnx's inference
+    # in file order would leave every node after the appended Cast without shapes (0 MACs)
+    appended = edgegate.estimate(_float16_converted(input_cast_last=True))
+    in_order = edgegate.estimate(_float16_converted(input_cast_last=False))
+    assert appended.macs == in_order.macs == 6912
+    assert not appended.unestimated
+    assert appended.peak_activation_bytes == in_order.peak_activation_bytes
+    assert appended.dram_bytes == in_order.dram_bytes

@@ -1,9 +1,10 @@
 """Shape inference that finishes what onnx's own stops short of.
 
-Declared shapes that exporters leave stale are cleared, onnx's inference runs with data
-propagation (seeing through onnxruntime's contrib ops by stand-ins, edgegate.model.proxies),
-and where tensors stay unknown the constant shape arithmetic is evaluated
-(edgegate.model.fold), injected as initializers, and inference runs again.
+Declared shapes that exporters leave stale are cleared, nodes a converter appended out of
+order are sorted, onnx's inference runs with data propagation (seeing through onnxruntime's
+contrib ops by stand-ins, edgegate.model.proxies), and where tensors stay unknown the
+constant shape arithmetic is evaluated (edgegate.model.fold), injected as initializers, and
+inference runs again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from onnx import numpy_helper, shape_inference
 from edgegate.errors import ModelError
 from edgegate.model.domains import INFERRED_DOMAINS
 from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
-from edgegate.model.order import subgraphs
+from edgegate.model.order import GRAPH_OPS, captured_names, subgraphs, topological
 from edgegate.model.proxies import ranks_of, restore, with_proxies
 from edgegate.model.screen import infer_screened
 from edgegate.model.subgraphs import Completion, complete_subgraphs, inline_known_ifs
@@ -51,6 +52,39 @@ def clear_stale_shapes(graph: onnx.GraphProto, dims: Mapping[str, int]) -> None:
     for node in graph.node:
         for sub in subgraphs(node):
             clear_stale_shapes(sub, dims)
+
+
+def _in_file_order(graph: onnx.GraphProto) -> bool:
+    """True when every node of ``graph`` reads only graph inputs, initializers and what the
+    nodes before it write (including what its subgraphs read from this graph)."""
+    seen = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    for node in graph.node:
+        reads = list(node.input)
+        if node.op_type in GRAPH_OPS:
+            reads.extend(name for sub in subgraphs(node) for name in captured_names(sub))
+        if not all(not name or name in seen for name in reads):
+            return False
+        seen.update(node.output)
+    return True
+
+
+def sort_nodes(graph: onnx.GraphProto) -> None:
+    """Put ``graph.node`` in a topological order, in place, when the file's order is not one.
+
+    onnx's shape inference visits nodes in file order and leaves a node whose input is
+    written further down without shapes, and everything after it. Converters that append
+    nodes write such files (onnxruntime's float16 converter puts the input Cast last), and
+    onnxruntime runs them; a cycle or an input nothing writes is a ModelError naming the node.
+    """
+    if _in_file_order(graph):
+        return
+    ordered = []
+    for raw in topological(graph, ()):
+        node = onnx.NodeProto()
+        node.CopyFrom(raw.proto)
+        ordered.append(node)
+    del graph.node[:]
+    graph.node.extend(ordered)
 
 
 def check_sizes(graph: onnx.GraphProto) -> None:
@@ -144,6 +178,7 @@ def infer_and_analyze(
     """
     check_sizes(model.graph)
     clear_stale_shapes(model.graph, dims)
+    sort_nodes(model.graph)
     completion = Completion(injected={name: ((name,), ()) for name in given})
     inferred, folding = _complete(model, completion)
     analyzed = analyze_graph(inferred.graph, folding=folding, injected=completion.injected)
