@@ -1,10 +1,11 @@
-"""Read an ONNX file for estimation: no external data, no big weight payloads, clear errors.
+"""Read an ONNX file for estimation: no big weight payloads (embedded or external), clear errors.
 
 The file is read by offset and copied without tensor payloads over
 :data:`~edgegate.model.wire.PAYLOAD_THRESHOLD` bytes (see :mod:`edgegate.model.wire`), so a
 model with gigabytes of weights loads as fast as the same graph with none. Small tensors
 keep their values for shape folding. A tensor whose payload was dropped keeps its name,
-dims and dtype; :func:`payload_dropped` tells it apart. External data files are never opened.
+dims and dtype; :func:`payload_dropped` tells it apart. External data files are opened only
+for their small tensors (edgegate.model.external), read by offset; big ones are never read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from edgegate.errors import ModelError
+from edgegate.model.external import inline_small_external
 from edgegate.model.names import decode_names
 from edgegate.model.wire import Source, WireError, strip_payloads
 
@@ -53,7 +55,7 @@ class LoadedModel:
 
 
 def load_model(path: str | os.PathLike[str]) -> onnx.ModelProto:
-    """The ModelProto in ``path``, without external data or big payloads; ModelError if bad."""
+    """The ModelProto in ``path``, without big payloads (embedded or external); ModelError if bad."""
     return load_model_info(path).model
 
 
@@ -69,6 +71,7 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
     if not model.HasField("graph"):
         raise ModelError(f"not an ONNX model: {_describe_content(data)}has no graph", shown)
     decode_names(model)
+    inline_small_external(model, shown)
     return LoadedModel(model, frozenset(stripped), size)
 
 
