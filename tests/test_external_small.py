@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
@@ -106,3 +108,28 @@ def test_a_fifo_as_data_file_is_not_opened(tmp_path: Path) -> None:
     (tmp_path / "m.data").unlink()
     os.mkfifo(tmp_path / "m.data")
     assert _lower_bound(path)
+
+
+_TEXT = st.one_of(st.text(max_size=12), st.sampled_from(["m.data", "0", "-1", "16", "9" * 5000, "1e3",
+                                                         "\0", "..", "/dev/zero", "a" * 5000]))
+
+
+@given(entries=st.lists(st.tuples(st.sampled_from(["location", "offset", "length", "checksum", ""]), _TEXT),
+                        max_size=5),
+       dims=st.lists(st.integers(-2, 2**40), max_size=3),
+       dtype=st.sampled_from([TensorProto.INT64, TensorProto.STRING, TensorProto.FLOAT, 0, 999]))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_external_data_entry_reads_or_leaves_the_value(tmp_path: Path, entries, dims, dtype) -> None:
+    # whatever the entries say, inlining reads a small tensor or leaves it external: no exception
+    path = _save_external(tmp_path)
+    model = onnx.load(path, load_external_data=False)
+    tensor = model.graph.initializer[1]
+    del tensor.external_data[:]
+    for key, value in entries:
+        tensor.external_data.add(key=key, value=value)
+    del tensor.dims[:]
+    tensor.dims.extend(dims)
+    tensor.data_type = dtype
+    read = external.inline_small_external(model, str(path))
+    assert read in (1, 2)
+    assert tensor.data_location == TensorProto.EXTERNAL or len(tensor.raw_data) <= PAYLOAD_THRESHOLD
