@@ -276,3 +276,19 @@ def test_nodes_out_of_file_order_are_costed_as_sorted():
     assert not appended.unestimated
     assert appended.peak_activation_bytes == in_order.peak_activation_bytes
     assert appended.dram_bytes == in_order.dram_bytes
+
+
+def test_castlike_shape_arithmetic_folds():
+    # torch's dynamo exporter without its optimizer writes Python scalars through CastLike:
+    # here a Reshape's shape is CastLike(float [2, -1], int64) = [2, -1], so x [4, 6] -> [2, 12]
+    # and the MatMul by [12, 5] costs 2 * 12 * 5 = 120 MACs
+    model = parse(
+        "agraph (float[4, 6] x) => (float[2, 5] y)\n"
+        "<float[12, 5] w = {" + ", ".join(["1.0"] * 60) + "}> {\n"
+        "  shape_f = Constant <value = float[2] {2.0, -1.0}> ()\n"
+        "  like = Constant <value = int64[1] {0}> ()\n"
+        "  shape = CastLike(shape_f, like)\n"
+        "  flat = Reshape(x, shape)\n"
+        "  y = MatMul(flat, w) }")
+    e = edgegate.estimate(model)
+    assert e.macs == 120 and not e.unestimated

@@ -165,6 +165,12 @@ def _cast(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     return [np.asarray(v[0]).astype(helper.tensor_dtype_to_np_dtype(attrs["to"]))]
 
 
+def _cast_like(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
+    """CastLike: the first operand cast to the second's dtype (torch's dynamo exporter writes
+    it for Python scalars, such as the bounds of an arange)."""
+    return [np.asarray(v[0]).astype(np.asarray(v[1]).dtype)]
+
+
 def _clip(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     low = v[1] if len(v) > 1 and v[1] is not None else attrs.get("min")
     high = v[2] if len(v) > 2 and v[2] is not None else attrs.get("max")
@@ -182,6 +188,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "Add": _arithmetic(np.add),
     "And": _binary(np.logical_and),
     "Cast": _cast,
+    "CastLike": _cast_like,
     "Ceil": _unary(np.ceil),
     "Clip": _clip,
     "Concat": _concat,
