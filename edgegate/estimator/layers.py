@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -175,9 +176,9 @@ def _fold_batchnorm(draft: LayerDraft, anchor: ActiveNode, bn: ActiveNode, preci
 
 def stored_constant(tensor: TensorInfo, precision: str) -> StoredConstant:
     """``tensor`` as params count it; a small tensor whose values are read is keyed by them."""
-    numel = tensor.numel if tensor.known else 0
+    numel = math.prod(tensor.shape) if tensor.shape is not None else 0
     key: Hashable = tensor.name
     value = tensor.value
-    if value is not None and value.dtype != object and value.size <= SMALL_CONSTANT:
+    if value is not None and value.size <= SMALL_CONSTANT and value.dtype.kind != "O":
         key = ("value", tensor.dtype, tensor.shape, np.ascontiguousarray(value).tobytes())
     return StoredConstant(numel, size_in_bytes(tensor, precision), key)

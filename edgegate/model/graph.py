@@ -60,6 +60,8 @@ class Scope:
         return None
 
     def _provenance(self, table: str, name: str) -> tuple[str, ...]:
+        """The entry of ``name`` in ``table`` of this scope or the nearest enclosing one that
+        has one; ``(name,)`` when none does."""
         scope: Scope | None = self
         while scope is not None:
             found = getattr(scope, table).get(name)

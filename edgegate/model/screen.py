@@ -148,6 +148,15 @@ def _dims_set(dims: Sequence[onnx.TensorShapeProto.Dimension], sizes: list[int])
     return 0 not in sizes or all(size or dims[i].HasField("dim_value") for i, size in enumerate(sizes))
 
 
+def _outputs_in(graph: onnx.GraphProto, complete: set[str]) -> bool:
+    """True when every output every node of ``graph`` names is in ``complete``."""
+    for node in graph.node:
+        for name in node.output:
+            if name and name not in complete:
+                return False
+    return True
+
+
 def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
     """(every output of every node of the main graph has a fully known shape, a 1-D tensor
     longer than :data:`MAX_SHAPE_VALUES` in any graph: data propagation would turn it into as
@@ -171,8 +180,7 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
                                for name, size in _declared_sizes(sub) if size > MAX_SHAPE_VALUES), None)
                 if hazard is not None:
                     break
-    known = all(not name or name in complete for node in graph.node for name in node.output)
-    return known, hazard
+    return _outputs_in(graph, complete), hazard
 
 
 def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
