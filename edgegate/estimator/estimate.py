@@ -50,9 +50,13 @@ class GraphCost:
 
 
 def _layer(index: int, draft: LayerDraft, writes: list[str], sizes: Mapping[str, int]) -> Layer:
-    params = sum(stored.numel for stored in draft.constants.values())
+    params = 0
+    for stored in draft.constants.values():
+        params += stored.numel
     weight_bytes = sum(draft.constant_reads.values())
-    output_bytes = sum(sizes[name] for name in writes)
+    output_bytes = 0
+    for name in writes:
+        output_bytes += sizes[name]
     input_bytes = 0
     for name in draft.reads:
         input_bytes += min(sizes[name], output_bytes) if name == draft.selected else sizes[name]

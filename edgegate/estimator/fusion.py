@@ -144,10 +144,12 @@ class _Fuser:
         return chain
 
     def _sole_reader(self, index: int) -> int | None:
-        outs = [t.name for t in self.nodes[index].info.present_outputs()]
-        if not outs or outs[0] in self.outputs:
+        """The one node that reads ``index``'s first present output (None if not one, or if
+        that output is a graph output)."""
+        first = next((t.name for t in self.nodes[index].info.outputs if t is not None), None)
+        if first is None or first in self.outputs:
             return None
-        readers = self.readers.get(outs[0], [])
+        readers = self.readers.get(first, [])
         return readers[0] if len(readers) == 1 else None
 
     def _op(self, index: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -20,6 +21,8 @@ from edgegate.model.tensors import malformed
 
 BIAS_INPUT: dict[str, int] = {"Conv": 2, "ConvTranspose": 2, "Gemm": 2, "QLinearConv": 8}
 ABSORBED = frozenset({"QuantizeLinear"})
+NO_COST = OpCost()
+"""What a layer computes before its nodes are added (OpCost is immutable: one is enough)."""
 SMALL_CONSTANT = 32
 """Elements up to which a stored constant is identified by its values (scalars, small
 vectors): their payload is always in the file as read, whatever the dtype, so the same
@@ -71,18 +74,19 @@ def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
     problem = malformed(info.attrs)
     if problem is not None:
         raise Uncostable(f"malformed node: {problem}")
-    total = OpCost()
+    macs = flops = 0
     for op_type in node.costs_as or (info.op_type,):
         formula = find(op_type, info.domain)
         if formula is None:
             where = f"{info.domain}." if info.domain else ""
             raise Uncostable(f"no cost formula for op {where}{op_type}")
         try:
-            total = total + formula(info)
+            cost = formula(info)
+            macs, flops = macs + cost.macs, flops + cost.flops
         except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
             text = str(error).splitlines()[0][:200] if str(error) else ""
             raise Uncostable(f"malformed node: cannot cost it ({type(error).__name__}: {text})") from None
-    return total
+    return OpCost(macs, flops)
 
 
 def unestimated(node: ActiveNode, error: Uncostable) -> Unestimated:
@@ -101,28 +105,30 @@ def draft_layer(
 ) -> LayerDraft:
     """Cost a fused chain (anchor first) as one layer."""
     anchor = chain[0]
-    skipped = {id(n) for n in chain[1:] if n is folded_bn or n.info.op_type in ABSORBED}
     members = [member for n in chain for member in (n.members or (n.info,))]
     draft = LayerDraft(
         name=anchor.info.name,
-        op_types=tuple(m.op_type for m in members),
-        nodes=tuple(m.name for m in members),
-        cost=OpCost(),
+        op_types=tuple([m.op_type for m in members]),
+        nodes=tuple([m.name for m in members]),
+        cost=NO_COST,
     )
     selected = selected_input(anchor.info) if len(chain) == 1 else None
     draft.selected = resolve(selected, plan.aliases) if selected is not None else None
-    produced = {t.name for n in chain[:-1] for t in n.info.present_outputs()}
-    for node in chain:
-        if id(node) in skipped:
+    produced = {t.name for n in chain[:-1] for t in n.info.outputs if t is not None}
+    macs = flops = 0
+    for position, node in enumerate(chain):
+        if position and (node is folded_bn or node.info.op_type in ABSORBED):
             continue
         try:
-            draft.cost = draft.cost + node_cost(node, find)
+            cost = node_cost(node, find)
+            macs, flops = macs + cost.macs, flops + cost.flops
         except Uncostable as error:
             draft.unestimated.append(unestimated(node, error))
         _add_reads(draft, node, scope, plan.aliases, produced, precision)
+    draft.cost = OpCost(macs, flops)
     if folded_bn is not None:
         _fold_batchnorm(draft, anchor, folded_bn, precision)
-    draft.outputs = [t.name for t in chain[-1].info.present_outputs()]
+    draft.outputs = [t.name for t in chain[-1].info.outputs if t is not None]
     return draft
 
 
@@ -170,9 +176,9 @@ def _fold_batchnorm(draft: LayerDraft, anchor: ActiveNode, bn: ActiveNode, preci
 
 def stored_constant(tensor: TensorInfo, precision: str) -> StoredConstant:
     """``tensor`` as params count it; a small tensor whose values are read is keyed by them."""
-    numel = tensor.numel if tensor.known else 0
+    numel = math.prod(tensor.shape) if tensor.shape is not None else 0
     key: Hashable = tensor.name
     value = tensor.value
-    if value is not None and value.dtype != object and value.size <= SMALL_CONSTANT:
+    if value is not None and value.size <= SMALL_CONSTANT and value.dtype.kind != "O":
         key = ("value", tensor.dtype, tensor.shape, np.ascontiguousarray(value).tobytes())
     return StoredConstant(numel, size_in_bytes(tensor, precision), key)

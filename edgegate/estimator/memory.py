@@ -7,6 +7,7 @@ are live together. The peak is the largest sum of live bytes at any layer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from edgegate.cost.dtypes import ELEMENT_BITS, VARIABLE_SIZE, tensor_bytes
@@ -17,6 +18,8 @@ from edgegate.model.info import TensorInfo
 
 def resolve(name: str, aliases: Mapping[str, str]) -> str:
     """The tensor whose storage ``name`` shares (itself unless a view or absorbed op made it)."""
+    if name not in aliases:
+        return name
     seen = set()
     while name in aliases and name not in seen:
         seen.add(name)
@@ -34,7 +37,7 @@ def size_in_bytes(tensor: TensorInfo | None, precision: str) -> int:
         return 0
     if tensor.dtype not in ELEMENT_BITS:
         raise ModelError(f"tensor '{tensor.name}' has data type {tensor.dtype}, which ONNX does not define")
-    return tensor_bytes(tensor.numel, tensor.dtype, precision)
+    return tensor_bytes(math.prod(tensor.shape), tensor.dtype, precision)
 
 
 def peak_activation(

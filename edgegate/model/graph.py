@@ -60,6 +60,8 @@ class Scope:
         return None
 
     def _provenance(self, table: str, name: str) -> tuple[str, ...]:
+        """The entry of ``name`` in ``table`` of this scope or the nearest enclosing one that
+        has one; ``(name,)`` when none does."""
         scope: Scope | None = self
         while scope is not None:
             found = getattr(scope, table).get(name)
@@ -128,11 +130,15 @@ class AnalyzedGraph:
 
 def _collect_scope(graph: onnx.GraphProto, parent: Scope | None) -> Scope:
     scope = Scope(parent=parent)
-    for value in [*graph.input, *graph.value_info, *graph.output]:
-        info = value_info(value)
-        outer = parent.get(value.name) if parent is not None else None
-        if info.known or outer is None or not outer.known:
-            scope.tensors[value.name] = info
+    tensors = scope.tensors
+    for values in (graph.input, graph.value_info, graph.output):
+        for value in values:
+            info = value_info(value)
+            if info.shape is None and parent is not None:
+                outer = parent.get(info.name)
+                if outer is not None and outer.known:
+                    continue
+            tensors[info.name] = info
     for tensor in graph.initializer:
         scope.tensors[tensor.name] = constant_info(tensor)
     return scope
@@ -188,22 +194,24 @@ def _fold_never(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[T
     return None
 
 
-def _data_inputs_constant(node: RawNode, inputs: list[TensorInfo | None]) -> bool:
-    """True when every data (not shape-like) input the node names is a constant."""
+def _data_inputs_constant(node: RawNode, scope: Scope) -> bool:
+    """True when every data (not shape-like) input the node names is a constant; stops at
+    the first that is not (most nodes of a network: their first input is an activation)."""
     shape_like = shape_inputs(node.op_type, node.domain)
-    return all(
-        tensor is not None and tensor.is_constant
-        for index, tensor in enumerate(inputs)
-        if node.inputs[index] and index not in shape_like
-    )
+    for index, name in enumerate(node.inputs):
+        if name and index not in shape_like:
+            tensor = scope.get(name)
+            if tensor is None or not tensor.is_constant:
+                return False
+    return True
 
 
 def _fold_generic(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
     """Output infos when every data input is constant (with values when numpy can evaluate
     the op), else None."""
-    inputs = [scope.get(name) if name else None for name in node.inputs]
-    if not _data_inputs_constant(node, inputs):
+    if not _data_inputs_constant(node, scope):
         return None
+    inputs = [scope.get(name) if name else None for name in node.inputs]
     values = None
     if node.domain in DEFAULT_DOMAINS and all(t is None or t.value is not None for t in inputs):
         values = evaluate(node.op_type, attrs, [t.value if t else None for t in inputs])
@@ -235,21 +243,16 @@ FOLDERS: dict[str, Folder] = {
 
 def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[TensorInfo] | None:
     """Output infos when the node is constant, else None. A node with subgraphs never is, nor
-    one with a mistyped attribute (it stays, to be unestimated with the reason)."""
-    if malformed(attrs) is not None:
-        return None
+    one with a mistyped attribute (it stays, to be unestimated with the reason). A node with
+    a data input that is not constant is left first: that is most nodes, and it needs no
+    attribute read."""
     if node.domain in DEFAULT_DOMAINS and node.op_type in FOLDERS:
+        if malformed(attrs) is not None:
+            return None
         return FOLDERS[node.op_type](node, scope, attrs)
-    if node.graphs:
+    if node.graphs or not _data_inputs_constant(node, scope) or malformed(attrs) is not None:
         return None
     return _fold_generic(node, scope, attrs)
-
-
-def _tensor(scope: Scope, name: str) -> TensorInfo | None:
-    """The named tensor's info (unknown shape when nothing declares it); None for ''."""
-    if not name:
-        return None
-    return scope.get(name) or TensorInfo(name, None, 0)
 
 
 def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInfo:
@@ -258,9 +261,16 @@ def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInf
         op_type=node.op_type,
         domain=node.domain if node.domain != "ai.onnx" else "",
         attrs=attrs,
-        inputs=tuple([_tensor(scope, n) for n in node.inputs]),
-        outputs=tuple([_tensor(scope, n) for n in node.outputs]),
+        inputs=_tensors(scope, node.inputs),
+        outputs=_tensors(scope, node.outputs),
     )
+
+
+def _tensors(scope: Scope, names: tuple[str, ...]) -> tuple[TensorInfo | None, ...]:
+    """The named tensors' infos (unknown shape when nothing declares one; None for ''), in one
+    pass: every active node's inputs and outputs go through here."""
+    get = scope.get
+    return tuple([(get(name) or TensorInfo(name, None, 0)) if name else None for name in names])
 
 
 def _shape_arithmetic(candidates: list[RawNode], graph_outputs: set[str]) -> set[int]:
@@ -336,8 +346,7 @@ def fold_graph(
             folding.candidates.append(node)
             folding.attrs.append(attrs)
             if folding.shapes_known:
-                found = [scope.get(name) for name in node.outputs if name]
-                folding.shapes_known = all(t is not None and t.known for t in found)
+                folding.shapes_known = _outputs_known(node, scope)
             continue
         _record_provenance(node, constants, scope)
         for constant in constants:
@@ -347,6 +356,16 @@ def fold_graph(
             elif folding.shapes_known and not constant.known:
                 folding.shapes_known = False
     return folding
+
+
+def _outputs_known(node: RawNode, scope: Scope) -> bool:
+    """True when every output the node names has a known shape."""
+    for name in node.outputs:
+        if name:
+            tensor = scope.get(name)
+            if tensor is None or tensor.shape is None:
+                return False
+    return True
 
 
 def _record_provenance(node: RawNode, constants: list[TensorInfo], scope: Scope) -> None:
@@ -363,6 +382,14 @@ def _record_provenance(node: RawNode, constants: list[TensorInfo], scope: Scope)
             scope.origins[constant.name] = tuple(
                 dict.fromkeys(o for name in data for o in scope.origin(name))
             )
+
+
+def _shapes_known(tensors: tuple[TensorInfo | None, ...]) -> bool:
+    """True when each tensor present has a known shape."""
+    for tensor in tensors:
+        if tensor is not None and tensor.shape is None:
+            return False
+    return True
 
 
 def analyze_graph(
@@ -384,10 +411,11 @@ def analyze_graph(
             continue
         shape_like = shape_inputs(node.op_type, node.domain)
         data = [n for i, n in enumerate(node.inputs) if n and i not in shape_like]
-        data += sorted(name for sub in node.graphs for name in captured_names(sub))
+        if node.graphs:
+            data += sorted(name for sub in node.graphs for name in captured_names(sub))
         info = _node_info(node, folding.attrs[index], scope)
         if shapes_known:
-            shapes_known = all(t is None or t.shape is not None for t in info.inputs + info.outputs)
+            shapes_known = _shapes_known(info.inputs) and _shapes_known(info.outputs)
         active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
     inputs = [v.name for v in graph.input
               if v.name not in scope.tensors or not scope.tensors[v.name].is_constant]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import onnx
@@ -142,6 +142,21 @@ def data_propagation_hazard(model: onnx.ModelProto) -> str | None:
     return None
 
 
+def _dims_set(dims: Sequence[onnx.TensorShapeProto.Dimension], sizes: list[int]) -> bool:
+    """True when every dimension has a value (``sizes``: their values, read once); only a 0
+    needs a second look, to tell a set 0 from a symbolic or absent dimension."""
+    return 0 not in sizes or all(size or dims[i].HasField("dim_value") for i, size in enumerate(sizes))
+
+
+def _outputs_in(graph: onnx.GraphProto, complete: set[str]) -> bool:
+    """True when every output every node of ``graph`` names is in ``complete``."""
+    for node in graph.node:
+        for name in node.output:
+            if name and name not in complete:
+                return False
+    return True
+
+
 def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
     """(every output of every node of the main graph has a fully known shape, a 1-D tensor
     longer than :data:`MAX_SHAPE_VALUES` in any graph: data propagation would turn it into as
@@ -149,13 +164,15 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
     graph = inferred.graph
     complete: set[str] = {t.name for t in graph.initializer}
     hazard = None
-    for value in (*graph.input, *graph.value_info, *graph.output):
-        dims = value.type.tensor_type.shape.dim
-        if len(dims) == 1 and dims[0].dim_value > MAX_SHAPE_VALUES:
-            hazard = f"tensor '{value.name}' is 1-D with {dims[0].dim_value} elements"
-        if all(d.dim_value or d.HasField("dim_value") for d in dims) \
-                and value.type.tensor_type.HasField("shape"):
-            complete.add(value.name)
+    for values in (graph.input, graph.value_info, graph.output):
+        for value in values:
+            tensor_type = value.type.tensor_type
+            dims = tensor_type.shape.dim
+            sizes = [d.dim_value for d in dims]
+            if len(sizes) == 1 and sizes[0] > MAX_SHAPE_VALUES:
+                hazard = f"tensor '{value.name}' is 1-D with {sizes[0]} elements"
+            if tensor_type.HasField("shape") and _dims_set(dims, sizes):
+                complete.add(value.name)
     if hazard is None:
         for sub in _graphs(inferred):
             if sub is not graph:
@@ -163,8 +180,7 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
                                for name, size in _declared_sizes(sub) if size > MAX_SHAPE_VALUES), None)
                 if hazard is not None:
                     break
-    known = all(not name or name in complete for node in graph.node for name in node.output)
-    return known, hazard
+    return _outputs_in(graph, complete), hazard
 
 
 def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:

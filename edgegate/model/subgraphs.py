@@ -13,7 +13,7 @@ is replaced by the branch it takes, so the graph after it is inferred through th
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,7 +111,8 @@ def inline_known_ifs(graph: onnx.GraphProto, scope: Scope, completion: Completio
 
     The branch not taken is kept in ``completion.dropped`` (its stored constants are params).
     """
-    if not any(node.op_type == "If" and _condition(node, scope) is not None for node in graph.node):
+    ifs = [node for node in graph.node if node.op_type == "If"]
+    if not any(_condition(node, scope) is not None for node in ifs):
         return False
     changed = False
     nodes: list[onnx.NodeProto] = []
@@ -231,10 +232,9 @@ def _write_back(graph: onnx.GraphProto, inferred: onnx.ModelProto, outer: set[st
     graph.output.extend(result.output)
 
 
-def _control_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
-    for node in graph.node:
-        if node.op_type in CONTROL_FLOW and node.domain in DEFAULT_DOMAINS:
-            yield node
+def _control_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """The graph's If, Loop and Scan nodes (one list comprehension: it runs every round)."""
+    return [node for node in graph.node if node.op_type in CONTROL_FLOW and node.domain in DEFAULT_DOMAINS]
 
 
 def complete_subgraphs(model: onnx.ModelProto, folding: Folding, completion: Completion,

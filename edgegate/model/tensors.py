@@ -42,26 +42,33 @@ def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
 
     Raises ModelError when the shape has more elements than 64-bit sizes can count.
     """
-    tensor_type = value.type.tensor_type
+    return _tensor_shape(value.name, value.type.tensor_type)
+
+
+def _tensor_shape(name: str, tensor_type: onnx.TypeProto.Tensor) -> tuple[int, ...] | None:
+    """The concrete shape of ``tensor_type`` (of the value ``name``), as :func:`value_shape`;
+    each dim is read once: every value_info of a graph goes through here."""
     if not tensor_type.HasField("shape"):
         return None
-    fast = tuple(dim.dim_value for dim in tensor_type.shape.dim)
-    if min(fast, default=1) > 0:
+    dim = tensor_type.shape.dim
+    fast = tuple([d.dim_value for d in dim])
+    if not fast or min(fast) > 0:
         if math.prod(fast) > MAX_ELEMENTS:
-            return checked_shape(value.name, fast)
+            return checked_shape(name, fast)
         return fast
-    dims = []
-    for dim in tensor_type.shape.dim:
-        if not dim.HasField("dim_value") or dim.dim_value < 0:
+    for index, size in enumerate(fast):
+        if size < 0 or (size == 0 and not dim[index].HasField("dim_value")):
             return None
-        dims.append(dim.dim_value)
-    return checked_shape(value.name, tuple(dims))
+    return checked_shape(name, fast)
 
 
 def value_info(value: onnx.ValueInfoProto) -> TensorInfo:
     """TensorInfo of a (non-constant) value_info: name, concrete shape or None, dtype."""
-    dtype = value.type.tensor_type.elem_type if value.type.HasField("tensor_type") else 0
-    return TensorInfo(value.name, value_shape(value), dtype)
+    name, type_proto = value.name, value.type
+    if not type_proto.HasField("tensor_type"):
+        return TensorInfo(name, _tensor_shape(name, type_proto.tensor_type), 0)
+    tensor_type = type_proto.tensor_type
+    return TensorInfo(name, _tensor_shape(name, tensor_type), tensor_type.elem_type)
 
 
 def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
@@ -81,7 +88,7 @@ def constant_info(tensor: onnx.TensorProto, name: str | None = None) -> TensorIn
     """TensorInfo of an initializer or Constant tensor, with its value when small."""
     return TensorInfo(
         name or tensor.name,
-        checked_shape(name or tensor.name, tuple(int(d) for d in tensor.dims)),
+        checked_shape(name or tensor.name, tuple([int(d) for d in tensor.dims])),
         tensor.data_type,
         is_constant=True,
         value=tensor_value(tensor),
@@ -121,18 +128,24 @@ def attribute_types(op_type: str, domain: str) -> Mapping[str, int]:
 def attribute_problem(op_type: str, domain: str, attribute: onnx.AttributeProto) -> str | None:
     """Why ``attribute`` cannot be read for an ``op_type`` node (its declared type is not the
     one the op takes), or None."""
-    expected = attribute_types(op_type, domain).get(attribute.name)
-    if expected is None or expected == attribute.type:
+    return _type_problem(op_type, domain, attribute.name, attribute.type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _type_problem(op_type: str, domain: str, name: str, kind: int) -> str | None:
+    """:func:`attribute_problem` by the attribute's name and declared type: cached, since
+    every node of a graph asks it for each of its attributes."""
+    expected = attribute_types(op_type, domain).get(name)
+    if expected is None or expected == kind:
         return None
-    name = onnx.AttributeProto.AttributeType.Name
-    declared = name(attribute.type) if attribute.type in onnx.AttributeProto.AttributeType.values() \
-        else str(attribute.type)
-    return f"attribute '{attribute.name}' is {declared}; {op_type} takes {name(expected)}"
+    type_name = onnx.AttributeProto.AttributeType.Name
+    declared = type_name(kind) if kind in onnx.AttributeProto.AttributeType.values() else str(kind)
+    return f"attribute '{name}' is {declared}; {op_type} takes {type_name(expected)}"
 
 
 def malformed(attrs: Mapping[str, Any]) -> str | None:
     """The first mistyped attribute's reason among a node's decoded ``attrs``, or None."""
-    if isinstance(attrs, Attributes):
+    if type(attrs) is Attributes or isinstance(attrs, Attributes):
         return attrs.problem()
     return next((value.reason for value in attrs.values() if isinstance(value, Malformed)), None)
 
@@ -186,9 +199,15 @@ class Attributes(Mapping[str, Any]):
         """Why one of the node's attributes cannot be read (its type), or None; without
         decoding any value; looked up once."""
         if self._problem is False:
-            op, domain = self._proto.op_type, self._proto.domain
-            self._problem = next((found for attribute in self._proto.attribute
-                                  if (found := attribute_problem(op, domain, attribute)) is not None), None)
+            proto = self._proto
+            self._problem = None
+            if proto.attribute:
+                op, domain = proto.op_type, proto.domain
+                for attribute in proto.attribute:
+                    found = _type_problem(op, domain, attribute.name, attribute.type)
+                    if found is not None:
+                        self._problem = found
+                        break
         return self._problem if isinstance(self._problem, str) else None
 
     def __getitem__(self, key: str) -> Any:
