@@ -253,6 +253,8 @@ OPS: dict[str, CostFn] = {
     "com.microsoft.MatMulIntegerToFloat": quant.matmul_integer_to_float,
     "com.microsoft.MatMulNBits": matmul.matmul_nbits,
     "com.microsoft.MultiHeadAttention": attention.multi_head_attention,
+    "com.microsoft.QAttention": attention.qattention,
+    "com.microsoft.QEmbedLayerNormalization": contrib.embed_layer_norm,
     "com.microsoft.QGemm": quant.qgemm,
     "com.microsoft.QLinearAdd": elementwise.elementwise,
     "com.microsoft.QLinearAveragePool": pool.average_pool,

@@ -250,6 +250,30 @@ def _embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto
     return nodes
 
 
+def _quantized_attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """QAttention: (B, S, Din) int8 @ (Din, 3 * hidden) weights -> (B, S, hidden), as float.
+
+    The int8 input is cast to the output type (input_scale's) first: MatMul takes no 8-bit ints.
+    """
+    weights = ctx.shapes.get(_at(node, 1))
+    if weights is None or len(weights) != 2:
+        return None
+    dtype = ctx.dtypes.get(_at(node, 3), TensorProto.FLOAT)
+    as_float = helper.make_node("Cast", [node.input[0]], [ctx.fresh()], to=dtype)
+    operand = ctx.declared(dtype, (weights[0], weights[1] // 3))
+    return [as_float, helper.make_node("MatMul", [as_float.output[0], operand], [node.output[0]])]
+
+
+def _quantized_embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """QEmbedLayerNormalization: as EmbedLayerNormalization, its int8 word-embedding gather cast
+    to the float type of word_embedding_scale (input 8); mask_index (B,) int32."""
+    nodes = _embed_layer_norm(node, ctx)
+    gathered = ctx.fresh()
+    nodes[0].output[0] = gathered
+    dtype = ctx.dtypes.get(_at(node, 8), TensorProto.FLOAT)
+    return [nodes[0], helper.make_node("Cast", [gathered], [node.output[0]], to=dtype), *nodes[1:]]
+
+
 def _matmul_nbits(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
     """MatMulNBits: A (..., K) times a (K, N) weight given by the K and N attributes."""
     k, n = _attr(node, "K"), _attr(node, "N")
@@ -277,6 +301,8 @@ PROXIES: dict[str, Proxy] = {
     "MatMulIntegerToFloat": _matmul(2),
     "MatMulNBits": _matmul_nbits,
     "MultiHeadAttention": _multi_head_attention,
+    "QAttention": _quantized_attention,
+    "QEmbedLayerNormalization": _quantized_embed_layer_norm,
     "QGemm": _gemm(0, 3, None),
     "QLinearAdd": _broadcast,
     "QLinearAveragePool": _standard("AveragePool", (0,), POOL_ATTRS),

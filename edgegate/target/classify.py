@@ -65,6 +65,7 @@ OP_CLASS: dict[str, str] = {
     "com.microsoft.BiasGelu": "elementwise",
     "com.microsoft.FastGelu": "elementwise",
     "com.microsoft.MultiHeadAttention": "attention",
+    "com.microsoft.QAttention": "attention",
     "com.microsoft.QLinearAveragePool": "pooling",
     "com.microsoft.QLinearGlobalAveragePool": "pooling",
 }
