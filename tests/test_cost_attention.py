@@ -1,4 +1,4 @@
-"""ONNX Attention, com.microsoft Attention and MultiHeadAttention, RotaryEmbedding, by hand.
+"""ONNX Attention, com.microsoft Attention, QAttention and MultiHeadAttention, RotaryEmbedding, by hand.
 
 Per score: 1 (scale) + 5 (softmax) + 1 with a mask or causal masking + 1 with attention_bias
 (com.microsoft) or + 3 with softcap (ONNX Attention).
@@ -39,8 +39,27 @@ LINEAR_OUT = [("o", (1, 2, 32))]
 
 
 GPT2_STEP = [("x", (1, 1, 768)), ("w", (768, 2304)), None, None]
+QBERT = [("x", (1, 16, 64)), ("w", (64, 192)), ("b", (192,)), ("xs", ()), ("ws", ())]
+
+
+def qattention(inputs, **attrs):
+    """A com.microsoft.QAttention node of 4 heads with a (1, 16, 64) output."""
+    return node("QAttention", inputs, [("y", (1, 16, 64))], {"num_heads": 4, **attrs}, MS)
+
 
 CASES = [
+    # QAttention, a small BERT layer (S=16, Din 64, 4 heads) with mask_index (input 5): MACs
+    # 16*64*192 (QKV) + 16*16*(64+64) = 196,608 + 32,768 = 229,376; FLOPs 2x + 16*192 bias
+    # + 4*16*16 scores * 7 = 458,752 + 3,072 + 7,168 = 468,992 (what Attention costs).
+    case(qattention([*QBERT, ("mask", (1,))]), 229_376, 468_992, "mask"),
+    # With a past of 8 (input 8, (2, B, N, 8, H)) and causal masking: L = 24; MACs 196,608
+    # + 16*24*128 = 245,760; FLOPs 491,520 + 3,072 + 4*16*24 * 7 = 505,344.
+    case(
+        qattention([*QBERT, None, None, None, ("past", (2, 1, 4, 8, 16))], unidirectional=1),
+        245_760,
+        505_344,
+        "past",
+    ),
     # BERT-base layer, S=128, mask: MACs 128*768*2304 (QKV) + 2 * 128*128*768 (scores, context)
     # = 226,492,416 + 25,165,824 = 251,658,240. FLOPs 2x + 128*2304 bias + 12*128*128 * 7
     # = 503,316,480 + 294,912 + 1,376,256 = 504,987,648.
@@ -380,3 +399,10 @@ def test_onnx_attention_costs_what_multi_head_attention_costs():
         [*qkv, ("m", (2, 1, 10, 20))], [("y", (2, 10, 128))], q_num_heads=8, kv_num_heads=8
     )
     assert cost_of(standard) == cost_of(contrib) == OpCost(153_600, 329_600)
+
+
+def test_quantized_attention_costs_what_attention_costs():
+    # The "mask" QAttention case as a float com.microsoft.Attention (mask_index is its input 3):
+    # dequantization is absorbed, so 229,376 MACs and 468,992 FLOPs both ways.
+    float_form = node("Attention", [*QBERT[:3], ("mask", (1,))], [("y", (1, 16, 64))], {"num_heads": 4}, MS)
+    assert cost_of(qattention([*QBERT, ("mask", (1,))])) == cost_of(float_form) == OpCost(229_376, 468_992)

@@ -101,6 +101,29 @@ CASES = [
         884_864,
         "segment-mask",
     ),
+    # QEmbedLayerNormalization (int8 tables, inputs 0 to 7 as EmbedLayerNormalization's, then
+    # scales and zero points), S=16, hidden 64, segment and mask: (2 + 5 + 2) * 16*64 + 16
+    # (mask) = 9,216 + 16 = 9,232, what the float op costs.
+    case(
+        ms(
+            "QEmbedLayerNormalization",
+            [
+                ("ids", (1, 16)),
+                ("seg_ids", (1, 16)),
+                ("word", (100, 64)),
+                ("pos", (64, 64)),
+                ("seg", (2, 64)),
+                ("g", (64,)),
+                ("b", (64,)),
+                ("mask", (1, 16)),
+                *((f"scale{i}", ()) for i in range(5)),
+                *((f"zero{i}", ()) for i in range(5)),
+            ],
+            (1, 16, 64),
+        ),
+        0,
+        9_232,
+    ),
 ]
 
 

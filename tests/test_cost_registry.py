@@ -17,6 +17,7 @@ import test_cost_matmul
 import test_cost_misc
 import test_cost_ml
 import test_cost_movers
+import test_cost_nchwc
 import test_cost_norm
 import test_cost_pool
 import test_cost_quant
@@ -45,6 +46,7 @@ FAMILIES = [
     test_cost_misc,
     test_cost_ml,
     test_cost_movers,
+    test_cost_nchwc,
     test_cost_norm,
     test_cost_pool,
     test_cost_quant,

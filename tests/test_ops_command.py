@@ -78,6 +78,8 @@ def test_report_shows_opsets_and_domain_counts(capsys):
     assert "  If " in out and "control flow" in out
     assert f"outside the ONNX standard: {len(contrib_ops())} ops costed" in out
     assert "  com.microsoft.Attention  formula" in out
+    # onnxruntime's NCHWc (blocked layout) domain is listed with the contrib ops
+    assert "  com.microsoft.nchwc.Conv  formula" in out and "  com.microsoft.nchwc.ReorderOutput  formula" in out
 
 
 def _installed_standard() -> dict[tuple[str, str], tuple[tuple[int, ...], bool]]:

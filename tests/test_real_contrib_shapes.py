@@ -85,6 +85,17 @@ CASES = {
         {"words": np.ones((30, 16), np.float32), "positions": np.ones((8, 16), np.float32),
          "segment_table": np.ones((2, 16), np.float32), "g": np.ones(16, np.float32),
          "b": np.ones(16, np.float32)}), 128, 4),
+    # uint8 (1, 4, 8) @ (8, 3*8) weights: float (1, 4, 8)
+    "QAttention": (_case("QAttention", [("x", U8, [1, 4, 8])],
+                         {"w": np.ones((8, 24), np.uint8), "bias": np.ones(24, np.float32), "xs": S,
+                          "ws": S}, {"num_heads": 2}), 32, 4),
+    # ids (1, 8) into an int8 (30, 16) table: float (1, 8, 16), the scales' type
+    "QEmbedLayerNormalization": (_case(
+        "QEmbedLayerNormalization", [("ids", I32, [1, 8]), ("segments", I32, [1, 8])],
+        {"words": np.ones((30, 16), np.int8), "positions": np.ones((8, 16), np.int8),
+         "segment_table": np.ones((2, 16), np.int8), "g": np.ones(16, np.int8), "b": np.ones(16, np.int8),
+         "mask": np.ones((1, 8), np.int32), **{f"s{i}": S for i in range(5)},
+         **{f"z{i}": np.array(0, np.int8) for i in range(5)}}), 128, 4),
     # packed QKV (1, 8, N=2, 3, H=8): (1, 8, 16)
     "MultiHeadAttention packed QKV": (_case("MultiHeadAttention", [("q", F32, [1, 8, 2, 3, 8])], {},
                                             {"num_heads": 2}), 128, 4),
@@ -157,3 +168,59 @@ def test_group_query_attention_packed_qkv_and_its_present_cache():
     # the present cache written: 2 tensors of 1*2*33*16 floats
     attention = next(layer for layer in e.layers if layer.name == "gqa")
     assert attention.output_bytes == 128 * 4 + 2 * 2 * 33 * 16 * 4
+
+
+def _bert_layer(quantized: bool):
+    """A one-layer BERT (S=16, hidden 64, 4 heads) as onnxruntime's transformer optimizer fuses
+    it, and as quantize_dynamic then rewrites it: QEmbedLayerNormalization -> DynamicQuantize
+    -> QAttention -> DynamicQuantize -> MatMulInteger instead of EmbedLayerNormalization ->
+    Attention -> MatMul."""
+    ms = {"domain": "com.microsoft"}
+    f32 = {"words": np.ones((100, 64), np.float32), "positions": np.ones((64, 64), np.float32),
+           "g": np.ones(64, np.float32), "b": np.ones(64, np.float32)}
+    embed_inputs = ["ids", "", "words", "positions", "", "g", "b", "mask"]
+    if quantized:
+        inits = {**{k: v.astype(np.int8) for k, v in f32.items()}, "qkv": np.ones((64, 192), np.int8),
+                 "o": np.ones((64, 64), np.int8), **{f"s{i}": S for i in range(6)},
+                 **{f"z{i}": np.array(0, np.int8) for i in range(6)}, "qkv_bias": np.ones(192, np.float32)}
+        nodes = [
+            helper.make_node("QEmbedLayerNormalization",
+                             [*embed_inputs, "s0", "s1", "", "s2", "s3", "z0", "z1", "", "z2", "z3"],
+                             ["emb", "mask_index"], name="embed", **ms),
+            helper.make_node("DynamicQuantizeLinear", ["emb"], ["emb_q", "emb_s", "emb_z"], name="q1"),
+            helper.make_node("QAttention", ["emb_q", "qkv", "qkv_bias", "emb_s", "s4", "mask_index",
+                                            "emb_z", "z4"], ["attn"], name="attention", num_heads=4, **ms),
+            helper.make_node("DynamicQuantizeLinear", ["attn"], ["attn_q", "attn_s", "attn_z"], name="q2"),
+            helper.make_node("MatMulInteger", ["attn_q", "o", "attn_z", "z5"], ["y"], name="dense"),
+        ]
+        out = TensorProto.INT32
+    else:
+        inits = {**f32, "qkv": np.ones((64, 192), np.float32), "o": np.ones((64, 64), np.float32),
+                 "qkv_bias": np.ones(192, np.float32)}
+        nodes = [
+            helper.make_node("EmbedLayerNormalization", embed_inputs, ["emb", "mask_index"], name="embed",
+                             **ms),
+            helper.make_node("Attention", ["emb", "qkv", "qkv_bias", "mask_index"], ["attn"],
+                             name="attention", num_heads=4, **ms),
+            helper.make_node("MatMul", ["attn", "o"], ["y"], name="dense"),
+        ]
+        out = F32
+    graph = helper.make_graph(
+        nodes, "bert", [helper.make_tensor_value_info(n, I32, [1, 16]) for n in ("ids", "mask")],
+        [helper.make_tensor_value_info("y", out, None)],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+
+
+def test_dynamically_quantized_bert_keeps_the_fused_models_macs():
+    # Embeddings: 0 MACs, (1 + 5 + 2) * 16*64 + 16 (mask) = 8,208 FLOPs either way.
+    # Attention: 16*64*192 + 16*16*(64+64) = 229,376 MACs. Dense: 16*64*64 = 65,536 MACs.
+    # Quantized adds the two DynamicQuantizeLinear: 2 FLOPs per element, 2 * 2 * 16*64 = 4,096.
+    plain, quantized = edgegate.estimate(_bert_layer(False)), edgegate.estimate(_bert_layer(True))
+    assert plain.unestimated == () and quantized.unestimated == ()
+    assert plain.macs == quantized.macs == 229_376 + 65_536
+    assert quantized.flops - plain.flops == 4_096
+    layers = {layer.name: layer for layer in quantized.layers}
+    assert layers["embed"].flops == 8_208
+    assert layers["attention"].macs == 229_376

@@ -4,8 +4,9 @@ The standard ops are those onnx itself defines (``onnx.defs``), every domain and
 the table :mod:`edgegate.model.standard_ops` holds them (so listing them needs no onnx import).
 An op is covered when the registry has a formula for it, or when the estimator handles it
 without one (Constant folds, If/Loop/Scan cost their subgraphs). The ai.onnx.ml ops that
-sklearn exporters emit are standard, in their own domain. onnxruntime's com.microsoft ops are
-not in the standard: the registry's formulas for them are listed apart.
+sklearn exporters emit are standard, in their own domain. onnxruntime's com.microsoft ops, and
+its com.microsoft.nchwc blocked-layout ops, are not in the standard: the registry's formulas for
+them are listed apart.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Attention: ONNX Attention, com.microsoft Attention and MultiHeadAttention, RoPE, and
+"""Attention: ONNX Attention, com.microsoft Attention, QAttention and MultiHeadAttention, RoPE, and
 LinearAttention (a recurrence over a per-head state, costed apart: see its formula).
 
 Batch B, query length S, total key length L (past + new), query heads N, query width Dq = N *
@@ -33,10 +33,14 @@ def _heads(node: NodeInfo) -> int:
     return int(heads)
 
 
-def _scores(node: NodeInfo, scores: int, mask_index: int, bias_index: int) -> int:
-    """FLOPs per score times the score count: scale, softmax, mask and bias when present."""
+def _scores(node: NodeInfo, scores: int, mask_index: int, bias_index: int | None) -> int:
+    """FLOPs per score times the score count: scale, softmax, mask and bias when present.
+
+    ``bias_index`` is None for an op with no additive attention bias input (QAttention).
+    """
     masked = has(node, mask_index) or bool(node.attr("unidirectional", 0))
-    return scores * (1 + SOFTMAX + int(masked) + int(has(node, bias_index)))
+    biased = bias_index is not None and has(node, bias_index)
+    return scores * (1 + SOFTMAX + int(masked) + int(biased))
 
 
 def attention(node: NodeInfo) -> OpCost:
@@ -45,14 +49,34 @@ def attention(node: NodeInfo) -> OpCost:
     FLOPs = 2 * MACs + B*S*(Dq+Dk+Dv) bias adds (when given) + 6 to 8 per score (see module).
     L = S + past length (past input, or past_sequence_length with a shared buffer).
     """
+    return _self_attention(node, _past_length(node), mask_index=3, bias_index=5)
+
+
+def qattention(node: NodeInfo) -> OpCost:
+    """com.microsoft.QAttention: as Attention, on its int8 input and weight (inputs 0 and 1).
+
+    Its (de)quantization is absorbed, free as in every quantized product (the QDQ rule), so
+    the same problem costs what Attention costs. mask_index is input 5 and past (2, B, N, P, H)
+    input 8; there is no attention bias input, so 6 or 7 FLOPs per score.
+    """
+    past = dims(need(node, 8, "past"))[3] if has(node, 8) else 0
+    return _self_attention(node, past, mask_index=5, bias_index=None)
+
+
+def _self_attention(node: NodeInfo, past: int, mask_index: int, bias_index: int | None) -> OpCost:
+    """Attention and QAttention once their past length and mask/bias inputs are known.
+
+    The QKV projection B*S*Din*(Dq+Dk+Dv) MACs (weights (Din, Dq+Dk+Dv), bias input 2), then
+    B*S*L*(Dq+Dv) MACs with L = S + ``past``, and the per-score FLOPs.
+    """
     batch, seq, width = _rank(node, 0, "input", (3,))
     projected = dims(need(node, 1, "weights"))[-1]
     sizes = node.attr("qkv_hidden_sizes") or (projected // 3,) * 3
-    total = seq + _past_length(node)
+    total = seq + past
     heads = _heads(node)
     macs = batch * seq * width * projected + batch * seq * total * (sizes[0] + sizes[2])
     flops = 2 * macs + (batch * seq * projected if has(node, 2) else 0)
-    return OpCost(macs, flops + _scores(node, batch * heads * seq * total, 3, 5))
+    return OpCost(macs, flops + _scores(node, batch * heads * seq * total, mask_index, bias_index))
 
 
 def _past_length(node: NodeInfo) -> int:

@@ -45,7 +45,8 @@ def embed_layer_norm(node: NodeInfo) -> OpCost:
 
     Word + position add 1 (+ 1 with the segment embedding, input 4), normalize 5, gamma and
     beta 2; the mask (input 7) is reduced to its index, one FLOP per element. The embedding
-    lookups are gathers (data movement).
+    lookups are gathers (data movement). QEmbedLayerNormalization has the same inputs 0 to 7
+    (its tables int8) and costs the same: dequantizing what it reads is free (the QDQ rule).
     """
     adds = 1 + (1 if has(node, 4) else 0)
     mask = need(node, 7, "mask").numel if has(node, 7) else 0

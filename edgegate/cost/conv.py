@@ -1,4 +1,5 @@
-"""Convolutions: Conv, ConvTranspose, ConvInteger, DeformConv, CausalConvWithState, FusedConv.
+"""Convolutions: Conv, ConvTranspose, ConvInteger, DeformConv, CausalConvWithState, FusedConv,
+and onnxruntime's NCHWc (blocked layout) Conv.
 
 Shapes come from the weight (Cout, Cin/g, *kernel) and the inferred output, so groups,
 strides, dilations, pads and auto_pad are all already reflected in them.
@@ -53,9 +54,12 @@ def conv_integer(node: NodeInfo) -> OpCost:
 
 
 def fused_conv(node: NodeInfo) -> OpCost:
-    """com.microsoft.FusedConv: as Conv, + 1 FLOP per output element per fused op.
+    """com.microsoft.FusedConv and com.microsoft.nchwc.Conv: as Conv, + 1 FLOP per output element
+    per fused op.
 
-    One for the activation (when ``activation`` is set), one for the residual add Z (input 3).
+    One for the activation (when ``activation`` is set), one for the residual add (input 3: Z,
+    or the NCHWc Conv's Sum). An NCHWc Conv's weight and output hold Cout rounded up to the
+    block size, so its MACs count the padded channels the kernel computes.
     """
     base = conv(node)
     extra = (1 if node.attr("activation", "") else 0) + (1 if has(node, 3) else 0)

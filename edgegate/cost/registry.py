@@ -1,7 +1,8 @@
 """The op cost registry: one explicit table from op type to its formula.
 
 Keys are the op type for the default ONNX domain ("Conv") and "domain.OpType" for others
-("ai.onnx.ml.LinearClassifier", "com.microsoft.Attention"), sorted (a test keeps them so).
+("ai.onnx.ml.LinearClassifier", "com.microsoft.Attention", "com.microsoft.nchwc.Conv"), sorted
+(a test keeps them so).
 An op missing here is never costed as zero: the estimator lists its nodes as unestimated.
 """
 
@@ -253,6 +254,8 @@ OPS: dict[str, CostFn] = {
     "com.microsoft.MatMulIntegerToFloat": quant.matmul_integer_to_float,
     "com.microsoft.MatMulNBits": matmul.matmul_nbits,
     "com.microsoft.MultiHeadAttention": attention.multi_head_attention,
+    "com.microsoft.QAttention": attention.qattention,
+    "com.microsoft.QEmbedLayerNormalization": contrib.embed_layer_norm,
     "com.microsoft.QGemm": quant.qgemm,
     "com.microsoft.QLinearAdd": elementwise.elementwise,
     "com.microsoft.QLinearAveragePool": pool.average_pool,
@@ -268,6 +271,14 @@ OPS: dict[str, CostFn] = {
     "com.microsoft.SimplifiedLayerNormalization": norm.rms_norm,
     "com.microsoft.SkipLayerNormalization": contrib.skip_layer_norm,
     "com.microsoft.SkipSimplifiedLayerNormalization": contrib.skip_simplified_layer_norm,
+    "com.microsoft.nchwc.AveragePool": pool.average_pool,
+    "com.microsoft.nchwc.Conv": conv.fused_conv,
+    "com.microsoft.nchwc.GlobalAveragePool": pool.global_average_pool,
+    "com.microsoft.nchwc.GlobalMaxPool": pool.max_pool,
+    "com.microsoft.nchwc.MaxPool": pool.max_pool,
+    "com.microsoft.nchwc.ReorderInput": movers.data_mover,
+    "com.microsoft.nchwc.ReorderOutput": movers.data_mover,
+    "com.microsoft.nchwc.Upsample": resize.resize,
 }
 
 

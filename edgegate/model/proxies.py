@@ -1,7 +1,8 @@
 """Stand-ins that let onnx's shape inference see through ops it has no inference for.
 
-That is onnxruntime's com.microsoft ops, and the ai.onnx.ml ops that sklearn exports
-(Scaler, LinearRegressor, tree ensembles...), which onnx defines but does not infer.
+That is onnxruntime's com.microsoft ops (and its com.microsoft.nchwc blocked-layout ops), and
+the ai.onnx.ml ops that sklearn exports (Scaler, LinearRegressor, tree ensembles...), which onnx
+defines but does not infer.
 
 onnx ships no schemas for the contrib ops that onnxruntime's quantizer and transformer
 optimizer emit (Attention, SkipLayerNormalization, QLinearAdd...), so its inference stops at
@@ -250,6 +251,30 @@ def _embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto
     return nodes
 
 
+def _quantized_attention(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """QAttention: (B, S, Din) int8 @ (Din, 3 * hidden) weights -> (B, S, hidden), as float.
+
+    The int8 input is cast to the output type (input_scale's) first: MatMul takes no 8-bit ints.
+    """
+    weights = ctx.shapes.get(_at(node, 1))
+    if weights is None or len(weights) != 2:
+        return None
+    dtype = ctx.dtypes.get(_at(node, 3), TensorProto.FLOAT)
+    as_float = helper.make_node("Cast", [node.input[0]], [ctx.fresh()], to=dtype)
+    operand = ctx.declared(dtype, (weights[0], weights[1] // 3))
+    return [as_float, helper.make_node("MatMul", [as_float.output[0], operand], [node.output[0]])]
+
+
+def _quantized_embed_layer_norm(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto]:
+    """QEmbedLayerNormalization: as EmbedLayerNormalization, its int8 word-embedding gather cast
+    to the float type of word_embedding_scale (input 8); mask_index (B,) int32."""
+    nodes = _embed_layer_norm(node, ctx)
+    gathered = ctx.fresh()
+    nodes[0].output[0] = gathered
+    dtype = ctx.dtypes.get(_at(node, 8), TensorProto.FLOAT)
+    return [nodes[0], helper.make_node("Cast", [gathered], [node.output[0]], to=dtype), *nodes[1:]]
+
+
 def _matmul_nbits(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
     """MatMulNBits: A (..., K) times a (K, N) weight given by the K and N attributes."""
     k, n = _attr(node, "K"), _attr(node, "N")
@@ -277,6 +302,8 @@ PROXIES: dict[str, Proxy] = {
     "MatMulIntegerToFloat": _matmul(2),
     "MatMulNBits": _matmul_nbits,
     "MultiHeadAttention": _multi_head_attention,
+    "QAttention": _quantized_attention,
+    "QEmbedLayerNormalization": _quantized_embed_layer_norm,
     "QGemm": _gemm(0, 3, None),
     "QLinearAdd": _broadcast,
     "QLinearAveragePool": _standard("AveragePool", (0,), POOL_ATTRS),
@@ -339,8 +366,69 @@ ML_PROXIES: dict[str, Proxy] = {
 }
 RUNTIME_PROXIES: dict[str, Proxy] = {"SimplifiedLayerNormalization": _same_as(0)}
 """onnxruntime's ops written in the default domain (edgegate.model.domains)."""
+
+
+def _reorder_input(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """NCHWc ReorderInput: NCHW (or NHWC with channels_last) to the blocked (N, C, H, W) form.
+
+    The channel count is kept: onnxruntime inserts a ReorderInput only where C is already a
+    multiple of the block size (it converts a pool, or a Conv's input, only then), so the
+    padding its schema allows for adds nothing there.
+    """
+    if not _attr(node, "channels_last", 0):
+        return [helper.make_node("Identity", [node.input[0]], [node.output[0]])]
+    rank = ctx.ranks.get(node.input[0])
+    if rank is None or rank < 2:
+        return None
+    perm = [0, rank - 1, *range(1, rank - 1)]
+    return [helper.make_node("Transpose", [node.input[0]], [node.output[0]], perm=perm)]
+
+
+def _reorder_output(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """NCHWc ReorderOutput: the first ``channels`` of the blocked (N, C padded, H, W) tensor, as
+    NCHW, or NHWC with channels_last."""
+    channels, rank = int(_attr(node, "channels", 0)), ctx.ranks.get(node.input[0])
+    if channels <= 0 or rank is None or rank < 2:
+        return None
+    last = bool(_attr(node, "channels_last", 0))
+    target = ctx.fresh() if last else node.output[0]
+    if ctx.opset >= 10:
+        cut = helper.make_node("Slice", [node.input[0], ctx.ints([0]), ctx.ints([channels]), ctx.ints([1])],
+                               [target])
+    else:
+        cut = helper.make_node("Slice", [node.input[0]], [target], starts=[0], ends=[channels], axes=[1])
+    if not last:
+        return [cut]
+    perm = [0, *range(2, rank), 1]
+    return [cut, helper.make_node("Transpose", [target], [node.output[0]], perm=perm)]
+
+
+def _upsample(node: onnx.NodeProto, ctx: Context) -> list[onnx.NodeProto] | None:
+    """NCHWc Upsample: each axis times its integer ``scales`` entry, as a Tile by them."""
+    scales = _attr(node, "scales")
+    if not scales or ctx.ranks.get(node.input[0]) != len(scales):
+        return None
+    return [helper.make_node("Tile", [node.input[0], ctx.ints(scales)], [node.output[0]])]
+
+
+NCHWC = "com.microsoft.nchwc"
+MAX_POOL_ATTRS = (*POOL_ATTRS, "dilations", "storage_order")
+NCHWC_PROXIES: dict[str, Proxy] = {
+    "AveragePool": _standard("AveragePool", (0,), POOL_ATTRS),
+    "Conv": _standard("Conv", (0, 1, 2), CONV_ATTRS),
+    "GlobalAveragePool": _standard("GlobalAveragePool", (0,), ()),
+    "GlobalMaxPool": _standard("GlobalMaxPool", (0,), ()),
+    "MaxPool": _standard("MaxPool", (0,), MAX_POOL_ATTRS),
+    "ReorderInput": _reorder_input,
+    "ReorderOutput": _reorder_output,
+    "Upsample": _upsample,
+}
+"""onnxruntime's NCHWc ops (ORT_ENABLE_ALL on x86/ARM CPUs): the blocked tensors are 4-D,
+(N, C rounded up to the block size, H, W), so each runs as its standard NCHW op on them; a
+Conv's weight is stored with its output channels already rounded up, and its input 3 (Sum, a
+fused residual add) does not change the shape."""
 PROXIES_BY_DOMAIN: dict[str, dict[str, Proxy]] = {
-    "": RUNTIME_PROXIES, "ai.onnx": RUNTIME_PROXIES, CONTRIB: PROXIES, ML: ML_PROXIES
+    "": RUNTIME_PROXIES, "ai.onnx": RUNTIME_PROXIES, CONTRIB: PROXIES, ML: ML_PROXIES, NCHWC: NCHWC_PROXIES
 }
 
 

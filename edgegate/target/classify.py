@@ -31,6 +31,7 @@ CONV_WEIGHT: dict[str, int] = {
     "QLinearConv": 3,
     "com.microsoft.FusedConv": 1,
     "com.microsoft.QLinearConv": 3,
+    "com.microsoft.nchwc.Conv": 1,
 }
 """Conv-like ops and the index of their weight input."""
 
@@ -65,8 +66,13 @@ OP_CLASS: dict[str, str] = {
     "com.microsoft.BiasGelu": "elementwise",
     "com.microsoft.FastGelu": "elementwise",
     "com.microsoft.MultiHeadAttention": "attention",
+    "com.microsoft.QAttention": "attention",
     "com.microsoft.QLinearAveragePool": "pooling",
     "com.microsoft.QLinearGlobalAveragePool": "pooling",
+    "com.microsoft.nchwc.AveragePool": "pooling",
+    "com.microsoft.nchwc.GlobalAveragePool": "pooling",
+    "com.microsoft.nchwc.GlobalMaxPool": "pooling",
+    "com.microsoft.nchwc.MaxPool": "pooling",
 }
 """Op types whose class needs no more than the op type; the rest not listed here are other."""
 
