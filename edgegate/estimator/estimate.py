@@ -25,6 +25,7 @@ from edgegate.estimator.memory import peak_activation, resolve, size_in_bytes
 from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
 from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
+from edgegate.model.isolate import in_child
 from edgegate.model.load import load_model
 from edgegate.model.names import decode_names
 from edgegate.model.shapes import infer_and_analyze
@@ -148,10 +149,18 @@ def cost_graph(
 
 
 def inline_functions(model: onnx.ModelProto) -> onnx.ModelProto:
-    """``model`` with its local functions inlined; ModelError when onnx's inliner refuses them
-    (a recursive, duplicated or too-deeply nested function, a call with too many inputs)."""
+    """``model`` with its local functions inlined by onnx's (native) inliner, run in a child
+    process (edgegate.model.isolate); ModelError when it refuses them (a recursive, duplicated
+    or too-deeply nested function, a call with too many inputs) or dies on them."""
+    inlined = onnx.ModelProto()
+    inlined.ParseFromString(in_child(lambda: _inlined_bytes(model), "onnx's function inliner"))
+    return inlined
+
+
+def _inlined_bytes(model: onnx.ModelProto) -> bytes:
+    """``model`` with its local functions inlined, serialized; ModelError when onnx refuses."""
     try:
-        return onnx.inliner.inline_local_functions(model)
+        return onnx.inliner.inline_local_functions(model).SerializeToString()
     except (onnx.checker.ValidationError, RuntimeError, ValueError, TypeError, MemoryError) as error:
         text = str(error).strip()
         first = text.splitlines()[0][:200] if text else type(error).__name__

@@ -17,6 +17,7 @@ from onnx import numpy_helper, shape_inference
 from edgegate.errors import ModelError
 from edgegate.model.domains import INFERRED_DOMAINS
 from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
+from edgegate.model.isolate import in_child
 from edgegate.model.order import GRAPH_OPS, captured_names, subgraphs, topological
 from edgegate.model.proxies import ranks_of, restore, with_proxies
 from edgegate.model.screen import infer_screened
@@ -98,15 +99,11 @@ def check_sizes(graph: onnx.GraphProto) -> None:
         checked_shape(tensor.name, tuple(tensor.dims))
 
 
-def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.ModelProto, int]:
-    """onnx's inference, seeing through contrib ops by their stand-ins (edgegate.model.proxies).
-
-    Returns the inferred model (with ``model``'s own nodes) and how many contrib outputs the
-    stand-ins covered.
-    """
-    proxied, covered = with_proxies(model, ranks)
+def _inferred_bytes(model: onnx.ModelProto) -> bytes:
+    """onnx's (screened) inference of ``model``, serialized: run in a child process
+    (edgegate.model.isolate), whose result crosses back as bytes. ModelError when it fails."""
     try:
-        inferred = infer_screened(proxied or model)
+        return infer_screened(model).SerializeToString()
     except (
         shape_inference.InferenceError,
         onnx.checker.ValidationError,
@@ -115,6 +112,17 @@ def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.Model
     ) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"shape inference failed: {first}") from None
+
+
+def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.ModelProto, int]:
+    """onnx's inference, seeing through contrib ops by their stand-ins (edgegate.model.proxies).
+
+    Returns the inferred model (with ``model``'s own nodes) and how many contrib outputs the
+    stand-ins covered.
+    """
+    proxied, covered = with_proxies(model, ranks)
+    inferred = onnx.ModelProto()
+    inferred.ParseFromString(in_child(lambda: _inferred_bytes(proxied or model), "onnx's shape inference"))
     if proxied is not None:
         restore(inferred, model)
     return inferred, covered
