@@ -120,7 +120,7 @@ def _mutator(kind: str) -> Callable[[int, int], list[Case]]:
 
 HYPOTHESIS = ("policy", "policy-focused", "argv", "reports", "json", "model", "model-dataprop",
               "model-fold", "model-malformed", "model-attr", "model-names", "model-deep", "model-native",
-              "github", "targets")
+              "model-any-domain", "github", "targets")
 GENERATORS: dict[str, Callable[[int, int], list[Case]]] = {
     **{name: _hypothesis(name) for name in HYPOTHESIS},
     "mutate-model": _mutator("model"),

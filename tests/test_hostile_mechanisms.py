@@ -252,6 +252,10 @@ MISTYPED = {
     # Gather of 0..n-1 is a no-op (FLOATS where INT)
     "Gather": ([helper.make_node("Gather", ["x", "i"], ["y"], name="n0")],
                helper.make_attribute("axis", [0.5])),
+    # a Pad of zeros is a no-op; pads is an attribute up to opset 10 only (INT where INTS)
+    "Pad": ([helper.make_node("Pad", ["x", "p"], ["y"], name="n0"),
+             helper.make_node("Constant", [], ["p"], value_ints=[0, 0, 0, 0])],
+            helper.make_attribute("pads", 0)),
 }
 
 

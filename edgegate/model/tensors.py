@@ -113,16 +113,32 @@ _SCHEMA_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.train
 
 
 @functools.lru_cache(maxsize=1024)
-def attribute_types(op_type: str, domain: str) -> Mapping[str, int]:
-    """The attribute types the op's schema declares (latest version), by name; empty for an op
-    onnx has no schema of (a custom domain)."""
+def attribute_types(op_type: str, domain: str) -> Mapping[str, frozenset[int]]:
+    """The attribute types the op's schemas declare, by name, over every version of the op
+    (formulas also read attributes that later versions turned into inputs, as Pad's ``pads``);
+    empty for an op onnx has no schema of (a custom domain)."""
     if domain not in _SCHEMA_DOMAINS:
         return {}
-    try:
-        schema = onnx.defs.get_schema(op_type, domain="" if domain == "ai.onnx" else domain)
-    except onnx.defs.SchemaError:
-        return {}
-    return {name: int(attribute.type.value) for name, attribute in schema.attributes.items()}  # type: ignore[attr-defined]
+    found: dict[str, set[int]] = {}
+    for schema in _schema_history(op_type, "" if domain == "ai.onnx" else domain):
+        for name, attribute in schema.attributes.items():
+            found.setdefault(name, set()).add(int(attribute.type.value))  # type: ignore[attr-defined]
+    return {name: frozenset(kinds) for name, kinds in found.items()}
+
+
+def _schema_history(op_type: str, domain: str) -> list[onnx.defs.OpSchema]:
+    """The op's schemas, latest first, down to its first version."""
+    history: list[onnx.defs.OpSchema] = []
+    version: int | None = None
+    while version is None or version > 1:
+        try:
+            schema = onnx.defs.get_schema(op_type, domain=domain) if version is None \
+                else onnx.defs.get_schema(op_type, version - 1, domain)
+        except onnx.defs.SchemaError:
+            break
+        history.append(schema)
+        version = schema.since_version
+    return history
 
 
 def attribute_problem(op_type: str, domain: str, attribute: onnx.AttributeProto) -> str | None:
@@ -136,11 +152,12 @@ def _type_problem(op_type: str, domain: str, name: str, kind: int) -> str | None
     """:func:`attribute_problem` by the attribute's name and declared type: cached, since
     every node of a graph asks it for each of its attributes."""
     expected = attribute_types(op_type, domain).get(name)
-    if expected is None or expected == kind:
+    if expected is None or kind in expected:
         return None
     type_name = onnx.AttributeProto.AttributeType.Name
     declared = type_name(kind) if kind in onnx.AttributeProto.AttributeType.values() else str(kind)
-    return f"attribute '{name}' is {declared}; {op_type} takes {type_name(expected)}"
+    takes = " or ".join(sorted(type_name(k) for k in expected))
+    return f"attribute '{name}' is {declared}; {op_type} takes {takes}"
 
 
 def malformed(attrs: Mapping[str, Any]) -> str | None:

@@ -561,12 +561,59 @@ def native_op(rng: random.Random) -> bytes:
     return w.model(graph, [w.opset("", version)], ir_version=rng.choice([8, 9, 10]))
 
 
+_ANY_ATTRIBUTES = ("K", "N", "bits", "block_size", "num_heads", "channels", "channels_last", "scales",
+                   "axis", "kernel_shape", "pads", "strides", "group", "epsilon", "activation", "perm", "to",
+                   "transA", "transB", "keepdims", "axes", "qkv_hidden_sizes", "do_rotary", "kv_num_heads",
+                   "scale", "unidirectional", "string_vocabulary", "int64_vocabulary", "equation")
+
+
+def _edgegate_ops() -> list[tuple[str, str]]:
+    """(domain, op) of every op edgegate has a formula or a shape stand-in for, in any domain."""
+    from edgegate.cost.registry import OPS
+    from edgegate.model.proxies import PROXIES_BY_DOMAIN
+    found = {tuple(key.rpartition(".")[::2]) for key in OPS}
+    found |= {(domain, op) for domain, table in PROXIES_BY_DOMAIN.items() for op in table}
+    return sorted((domain if domain != "ai.onnx" else "", op) for domain, op in found)
+
+
+def any_domain_op(rng: random.Random) -> bytes:
+    """One node of any op edgegate costs or stands in for (com.microsoft, its nchwc ops,
+    ai.onnx.ml too), whose inputs are absent (""), declared without a type, typed with odd
+    ranks, dims and dtypes, or small constants, and whose attributes are drawn by name from
+    what such ops take, of any type: what onnx's native inference and the stand-ins are handed."""
+    domain, op = rng.choice(_edgegate_ops())
+    inputs, graph_inputs, inits = [], [], []
+    for index in range(rng.randint(0, 9)):
+        name, kind = f"i{index}", rng.random()
+        inputs.append("" if kind < 0.1 else name)
+        if kind < 0.1:
+            continue
+        elem = rng.choice([T.FLOAT, T.INT64, T.INT8, T.UINT8, T.INT32, T.FLOAT16, T.BOOL, T.STRING, 0])
+        rank = rng.choice([0, 1, 2, 3, 4, 4, 5])
+        if kind < 0.25:
+            graph_inputs.append(w.fb(1, name))
+        elif kind < 0.5 and elem in _NUMPY and elem != T.BOOL:
+            shape = [rng.choice([1, 2, 3, 4]) for _ in range(min(rank, 3))]
+            inits.append(numpy_helper.from_array(np.ones(shape, _NUMPY[elem]), name).SerializeToString())
+        else:
+            graph_inputs.append(w.value_info(name, elem, _dims(rng, rank)))
+    attrs = [_attribute(rng, name, rng.choice(KINDS))
+             for name in rng.sample(_ANY_ATTRIBUTES, rng.randint(0, 5))]
+    outputs = [f"o{index}" for index in range(rng.choice([0, 1, 1, 1, 2, 3]))]
+    follow = [w.node("Relu", [outputs[0]], ["y"])] if outputs and rng.random() < 0.5 else []
+    graph = w.graph([w.node(op, inputs, outputs, name="n0", domain=domain, attrs=attrs), *follow], "g",
+                    graph_inputs, [w.value_info(follow and "y" or (outputs or ["y"])[0], 1, None)], inits)
+    opsets = [w.opset("", rng.choice([13, 17, 18, 21]))] + ([w.opset(domain, 1)] if domain else [])
+    return w.model(graph, opsets, ir_version=rng.choice([8, 9, 10]))
+
+
 FAMILIES: dict[str, Callable[[random.Random], bytes]] = {
     "dataprop": shape_dataprop,
     "fold": fold_blowup,
     "malformed": malformed,
     "names": raw_names,
     "native": native_op,
+    "any-domain": any_domain_op,
     "deep": lambda rng: deep_nesting(rng.choice([50, 120, 400, 1000, 3000]), rng.choice(["Loop", "Loop", "If"]),
                                      rng.choice([0, 2048])),
 }

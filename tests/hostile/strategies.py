@@ -550,6 +550,7 @@ def hostile_name_model(draw: Any) -> bytes:
 
 model_bytes = st.one_of(
     st.randoms(use_true_random=False).map(M.native_op),
+    st.randoms(use_true_random=False).map(M.any_domain_op),
     st.randoms(use_true_random=False).map(M.shape_dataprop),
     st.randoms(use_true_random=False).map(M.fold_blowup),
     st.randoms(use_true_random=False).map(M.malformed),
@@ -613,6 +614,7 @@ STRATEGIES = {
     "model-names": lambda: model_cases("names"),
     "model-deep": lambda: model_cases("deep"),
     "model-native": lambda: model_cases("native"),
+    "model-any-domain": lambda: model_cases("any-domain"),
     "github": github_cases,
 }
 
