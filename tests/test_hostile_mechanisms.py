@@ -432,3 +432,18 @@ def test_a_scan_over_a_scalar_is_not_a_division_by_zero():
         [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
     result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
     assert [u.node for u in result.unestimated] == ["s"]
+
+
+@pytest.mark.parametrize("shape", [(2**31 + 2,) * 466, (1, -1) * 300, (2**40, 2**40)])
+def test_a_shape_too_big_for_64_bits_is_told_in_a_short_line(shape):
+    # a 466-dimension shape of 2^31 each has a 4,300-digit element count: past Python's
+    # integer-string limit, printing it raised ValueError (found by the campaign)
+    from edgegate.errors import ModelError
+    from edgegate.model.tensors import checked_shape
+
+    with pytest.raises(ModelError) as raised:
+        checked_shape("t", shape)
+    message = str(raised.value)
+    assert len(message) < 300 and "\n" not in message
+    if len(shape) > 8:
+        assert f"(rank {len(shape)})" in message

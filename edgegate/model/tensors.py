@@ -26,15 +26,24 @@ def checked_shape(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     around on it, so the estimate refuses it rather than report wrapped totals.
     """
     if any(d < 0 for d in shape):
-        raise ModelError(f"tensor '{name}' has a negative dimension {list(shape)}")
+        raise ModelError(f"tensor '{name}' has a negative dimension {_shown(shape, ', ', '[]')}")
     numel = math.prod(shape)
     if numel > MAX_ELEMENTS:
-        shown = "x".join(str(d) for d in shape)
+        count = str(numel) if numel < 10**30 else f"about 2^{numel.bit_length() - 1}"
         raise ModelError(
-            f"tensor '{name}' of shape {shown} has {numel} elements, more than 64-bit sizes"
-            " can count (2^63 - 1): check the model's dimensions and bindings"
+            f"tensor '{name}' of shape {_shown(shape, 'x', '')} has {count} elements, more than 64-bit"
+            " sizes can count (2^63 - 1): check the model's dimensions and bindings"
         )
     return shape
+
+
+def _shown(shape: tuple[int, ...], separator: str, brackets: str) -> str:
+    """A shape for a message: every dimension up to rank 8, else the first and last few and
+    the rank (a hostile model's inferred rank can be in the thousands)."""
+    if len(shape) <= 8:
+        return f"{brackets[:1]}{separator.join(str(d) for d in shape)}{brackets[1:]}"
+    parts = [*(str(d) for d in shape[:4]), "...", *(str(d) for d in shape[-2:])]
+    return f"{brackets[:1]}{separator.join(parts)}{brackets[1:]} (rank {len(shape)})"
 
 
 def value_shape(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
