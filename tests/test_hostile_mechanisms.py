@@ -447,3 +447,17 @@ def test_a_shape_too_big_for_64_bits_is_told_in_a_short_line(shape):
     assert len(message) < 300 and "\n" not in message
     if len(shape) > 8:
         assert f"(rank {len(shape)})" in message
+
+
+@pytest.mark.parametrize(("op_type", "inputs"), [("Min", [""]), ("Unsqueeze", ["", "i"]), ("Max", ["", ""])])
+def test_an_op_over_absent_inputs_is_a_constant_without_a_value(op_type, inputs):
+    # Min("") evaluated to an object array holding None, which no ONNX tensor can hold:
+    # injecting it as an initializer raised NotImplementedError (found by a random-node sweep).
+    # With no data input present the node is a constant (the cost model's rule), of unknown value
+    from edgegate import estimate
+
+    nodes = [helper.make_node(op_type, inputs, ["o"], name="n0"), helper.make_node("Relu", ["o"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [], [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+                              [helper.make_tensor("i", onnx.TensorProto.INT64, [1], [0])])
+    result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    assert (result.layers, result.unestimated, result.macs) == ((), (), 0)

@@ -288,6 +288,12 @@ def evaluate(op_type: str, attrs: Mapping[str, Any], values: Values) -> list[np.
     except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, KeyError,
             AttributeError, MemoryError):
         return None
-    if any(out.size > MAX_FOLD_ELEMENTS or out.nbytes > MAX_FOLD_BYTES for out in outputs):
+    if any(out.size > MAX_FOLD_ELEMENTS or out.nbytes > MAX_FOLD_BYTES or _not_data(out) for out in outputs):
         return None
     return outputs
+
+
+def _not_data(array: np.ndarray) -> bool:
+    """True for an object array holding anything but text: what an op evaluated on an absent
+    operand ("" given for a required input) yields; no ONNX tensor holds it."""
+    return array.dtype.kind == "O" and not all(isinstance(x, (str, bytes)) for x in array.flat)

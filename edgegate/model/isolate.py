@@ -11,6 +11,7 @@ limit refuses it, the work runs in this process, as it did before.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import sys
@@ -71,6 +72,7 @@ def _fork() -> tuple[int | None, int]:
 def _serve(work: Callable[[], bytes], writer: int) -> None:
     """In the child: write the work's result (or its ModelError's message) and exit at once,
     without running this process's exit handlers or flushing buffers it inherited."""
+    faulthandler.disable()  # a crash of the work is reported by the parent, in one line
     try:
         try:
             payload = _DONE + work()

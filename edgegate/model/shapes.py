@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
@@ -128,6 +129,15 @@ def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.Model
     return inferred, covered
 
 
+def _as_initializer(value: np.ndarray, name: str) -> onnx.TensorProto | None:
+    """A folded value as an initializer, or None when ONNX has no tensor for it (an object
+    array holding something other than text, folded from a malformed string constant)."""
+    try:
+        return numpy_helper.from_array(value, name)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
 def _inject(graph: onnx.GraphProto, folding: Folding, injected: dict[str, Provenance]) -> bool:
     """Replace nodes whose outputs were all folded by initializers; True if any changed.
 
@@ -135,14 +145,15 @@ def _inject(graph: onnx.GraphProto, folding: Folding, injected: dict[str, Proven
     from shapes must not turn into a stored tensor (a param) by being injected.
     """
     existing = {t.name for t in graph.initializer}
-    fresh = {name: value for name, value in folding.folded.items() if name not in existing}
+    fresh = {name: tensor for name, value in folding.folded.items()
+             if name not in existing and (tensor := _as_initializer(value, name)) is not None}
     keep = [node for node in graph.node if not (node.output and all(o in fresh for o in node.output))]
     if len(keep) == len(graph.node):
         return False
     produced = {o for node in keep for o in node.output}
-    for name, value in fresh.items():
+    for name, tensor in fresh.items():
         if name not in produced:
-            graph.initializer.append(numpy_helper.from_array(value, name))
+            graph.initializer.append(tensor)
             injected[name] = provenance(folding.scope, name)
     del graph.node[:]
     graph.node.extend(keep)
