@@ -478,3 +478,9 @@ def test_overlong_varint_is_not_onnx(tmp_path: Path) -> None:
     path = tmp_path / "varint.onnx"
     path.write_bytes(b"\x08" + b"\xff" * 11 + b"\x01")
     assert _error(path) == "not an ONNX model: a varint longer than 10 bytes at offset 0"
+
+
+def test_name_holding_a_nul_byte(tmp_path: Path) -> None:
+    # os.stat raises ValueError (not OSError) for such a name: `measure` reached it unguarded
+    with pytest.raises(ModelError, match="the file name holds a NUL byte"):
+        load_model(str(tmp_path / "m\0.onnx"))

@@ -115,6 +115,8 @@ def _open(path: str) -> BinaryIO:
         problem = _OPEN_ERRORS[errno.EISDIR] if stat.S_ISDIR(mode) else "not a regular file"
     except OSError as error:
         problem = _OPEN_ERRORS.get(error.errno or 0, f"cannot open: {error.strerror}")
+    except ValueError:  # os.stat refuses a name holding a NUL byte
+        problem = "cannot open: the file name holds a NUL byte"
     raise ModelError(problem, path)
 
 

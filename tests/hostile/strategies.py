@@ -416,7 +416,9 @@ def argv_cases(draw: Any) -> Case:
         argv.insert(at, draw(st.sampled_from(["--", "-", "--=", "--json=", "-j", "-jx", "--format"])))
         reports = {}  # the options after the inserted token may no longer be options
     github = draw(st.integers(0, 3)) == 0
-    return Case("argv", argv, files, reports=reports, github=github, note=command, timeout=10)
+    # a quick measurement takes seconds on an idle machine: its bound leaves room for a busy one
+    timeout = 30 if command in ("target", "measure") else 10
+    return Case("argv", argv, files, reports=reports, github=github, note=command, timeout=timeout)
 
 
 # ----------------------------------------------------------------------------- JSON inputs
@@ -760,7 +762,7 @@ def targets_cases(draw: Any) -> Case:
         threads = "1" if quick else draw(st.sampled_from(["0", "-1", "100000", str(10**30), "x", "1"]))
         argv = ["target", "measure", "--out", out, "--threads", threads, "--quick",
                 *draw(st.sampled_from([[], ["--force"], ["--precision", "fp64"], ["--precision", ""]]))]
-    return Case("targets", argv, files, note=how, timeout=12)
+    return Case("targets", argv, files, note=how, timeout=30 if how in ("target", "measure") else 12)
 
 
 STRATEGIES["reports"] = reports_cases
