@@ -175,6 +175,8 @@ def run_campaign(args: argparse.Namespace) -> dict[str, Any]:
         print(f"[{done}] {case.generator}: {outcome.cls}: {outcome.detail[:160]}", flush=True)
 
     for case in stream(args.generator or list(GENERATORS), args.cases, args.seed, args.chunk):
+        if args.minutes is not None and time.monotonic() - started > args.minutes * 60:
+            break
         while len(running) >= args.parallel:
             for handle in list(running):
                 outcome = sandbox.poll(handle)
@@ -231,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=12.0, help="seconds a case may take (default: 12)")
     parser.add_argument("--chunk", type=int, default=50, help="cases drawn per generator at a time")
     parser.add_argument("--keep", type=int, default=3, help="examples saved per failure signature")
+    parser.add_argument("--minutes", type=float,
+                        help="stop drawing cases after this many minutes; the counts so far are reported")
     parser.add_argument("--every", type=int, default=1000, help="progress line every N cases")
     parser.add_argument("--failures", default=str(ROOT / "benchmarks" / ".cache" / "fuzz"),
                         help="where failing cases are saved")
