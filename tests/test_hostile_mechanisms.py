@@ -461,3 +461,22 @@ def test_an_op_over_absent_inputs_is_a_constant_without_a_value(op_type, inputs)
                               [helper.make_tensor("i", onnx.TensorProto.INT64, [1], [0])])
     result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
     assert (result.layers, result.unestimated, result.macs) == ((), (), 0)
+
+
+def test_a_contrib_attribute_of_another_type_never_makes_a_count_an_array():
+    # onnx has no schema for com.microsoft ops, so their attribute types go unchecked: a
+    # MatMulNBits whose N was a TENSOR made its MACs numpy.ndarray([32]), and the text report
+    # failed formatting it (found by the campaign on 2ed8c25, model-malformed)
+    from edgegate import estimate
+
+    node = helper.make_node("MatMulNBits", ["a", "w"], ["y"], name="n0", domain="com.microsoft",
+                            K=8, bits=4, block_size=32)
+    node.attribute.append(helper.make_attribute("N", helper.make_tensor("n", onnx.TensorProto.INT64, [1], [4])))
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("a", onnx.TensorProto.FLOAT, [1, 4, 8])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor("w", onnx.TensorProto.UINT8, [4, 1, 16], bytes(64), raw=True)])
+    result = estimate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                              helper.make_opsetid("com.microsoft", 1)]))
+    assert [(u.node, u.reason.split(":")[0]) for u in result.unestimated] == [("n0", "malformed node")]
+    assert type(result.macs) is int and type(result.flops) is int

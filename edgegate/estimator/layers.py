@@ -82,11 +82,20 @@ def node_cost(node: ActiveNode, find: Lookup) -> OpCost:
             raise Uncostable(f"no cost formula for op {where}{op_type}")
         try:
             cost = formula(info)
-            macs, flops = macs + cost.macs, flops + cost.flops
         except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
             text = str(error).splitlines()[0][:200] if str(error) else ""
             raise Uncostable(f"malformed node: cannot cost it ({type(error).__name__}: {text})") from None
+        macs, flops = macs + _count(cost.macs), flops + _count(cost.flops)
     return OpCost(macs, flops)
+
+
+def _count(value: object) -> int:
+    """A formula's count as an int; Uncostable when it is not a whole number >= 0. An attribute
+    of an op onnx has no schema for (com.microsoft) can be of any type: a MatMulNBits whose N is
+    a tensor made its MACs an array."""
+    if isinstance(value, (int, np.integer)) and value >= 0:
+        return int(value)
+    raise Uncostable(f"malformed node: its attributes give a count of {type(value).__name__}, not a number")
 
 
 def unestimated(node: ActiveNode, error: Uncostable) -> Unestimated:
