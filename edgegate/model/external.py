@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import onnx
 
-from edgegate.model.order import subgraphs
+from edgegate.model.order import all_graphs
 from edgegate.model.wire import PAYLOAD_THRESHOLD
 
 MAX_INLINED = 4096
@@ -37,13 +37,10 @@ _FIXED_SIZE: dict[int, int] = {
 
 
 def _tensors(model: onnx.ModelProto) -> Iterator[onnx.TensorProto]:
-    """Every initializer and Constant node value of every graph and function, without recursion."""
-    stack: list[onnx.GraphProto | onnx.FunctionProto] = [model.graph, *model.functions]
-    while stack:
-        graph = stack.pop()
+    """Every initializer and Constant node value of every graph and function."""
+    for graph in all_graphs(model):
         yield from getattr(graph, "initializer", ())
         for node in graph.node:
-            stack.extend(subgraphs(node))
             if node.op_type == "Constant":
                 yield from (a.t for a in node.attribute if a.type == onnx.AttributeProto.TENSOR)
 

@@ -7,7 +7,7 @@ input is a ModelError naming the node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import onnx
@@ -54,6 +54,18 @@ def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
         elif attribute.type == onnx.AttributeProto.GRAPHS:
             found.extend(attribute.graphs)
     return found
+
+
+def all_graphs(model: onnx.ModelProto) -> Iterator[onnx.GraphProto | onnx.FunctionProto]:
+    """Every graph of the model (control-flow bodies too, where :func:`raw_node` looks for
+    them) and every local function, without recursion."""
+    stack: list[onnx.GraphProto | onnx.FunctionProto] = [model.graph, *model.functions]
+    while stack:
+        graph = stack.pop()
+        yield graph
+        for node in graph.node:
+            if node.op_type in GRAPH_OPS or node.domain not in DEFAULT_DOMAINS:
+                stack.extend(subgraphs(node))
 
 
 def captured_names(graph: onnx.GraphProto) -> set[str]:

@@ -29,7 +29,7 @@ from onnx import shape_inference
 
 from edgegate.errors import ModelError
 from edgegate.model.fold import MAX_FOLD_ELEMENTS
-from edgegate.model.order import subgraphs
+from edgegate.model.order import all_graphs
 from edgegate.model.tensors import tensor_value
 
 MAX_SHAPE_VALUES = MAX_FOLD_ELEMENTS
@@ -43,20 +43,7 @@ _SHAPE_OPERAND = {"ConstantOfShape": 0, "Expand": 1, "Reshape": 1, "Tile": 1}
 """Ops whose output shape is (or scales with) a constant operand's value, by its input index."""
 
 
-_WITH_GRAPHS = frozenset({"If", "Loop", "Scan", "SequenceMap"})
 _WATCHED = frozenset({"Slice", "Pad", "OneHot", "Range", *_SHAPE_OPERAND})
-
-
-def _graphs(model: onnx.ModelProto) -> Iterator[onnx.GraphProto | onnx.FunctionProto]:
-    """Every graph of the model (control-flow bodies too) and every local function, without
-    recursion."""
-    stack: list[onnx.GraphProto | onnx.FunctionProto] = [model.graph, *model.functions]
-    while stack:
-        graph = stack.pop()
-        yield graph
-        for node in graph.node:
-            if node.op_type in _WITH_GRAPHS:
-                stack.extend(subgraphs(node))
 
 
 def _constants(graph: onnx.GraphProto | onnx.FunctionProto) -> dict[str, np.ndarray]:
@@ -129,7 +116,7 @@ def _node_hazard(node: onnx.NodeProto, constants: dict[str, np.ndarray]) -> str 
 
 def data_propagation_hazard(model: onnx.ModelProto) -> str | None:
     """Why onnx's data propagation must not run on ``model`` (one reason), or None when it may."""
-    for graph in _graphs(model):
+    for graph in all_graphs(model):
         for name, size in _declared_sizes(graph):
             if size > MAX_SHAPE_VALUES:
                 return f"tensor '{name}' is 1-D with {size} elements"
@@ -174,7 +161,7 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
             if tensor_type.HasField("shape") and _dims_set(dims, sizes):
                 complete.add(value.name)
     if hazard is None:
-        for sub in _graphs(inferred):
+        for sub in all_graphs(inferred):
             if sub is not graph:
                 hazard = next((f"tensor '{name}' is 1-D with {size} elements"
                                for name, size in _declared_sizes(sub) if size > MAX_SHAPE_VALUES), None)

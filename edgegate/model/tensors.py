@@ -171,7 +171,7 @@ def _type_problem(op_type: str, domain: str, name: str, kind: int) -> str | None
 
 def malformed(attrs: Mapping[str, Any]) -> str | None:
     """The first mistyped attribute's reason among a node's decoded ``attrs``, or None."""
-    if type(attrs) is Attributes or isinstance(attrs, Attributes):
+    if isinstance(attrs, Attributes):
         return attrs.problem()
     return next((value.reason for value in attrs.values() if isinstance(value, Malformed)), None)
 
