@@ -22,6 +22,7 @@ from onnx import TensorProto, helper, numpy_helper
 from edgegate.errors import ModelError
 from edgegate.model import wire
 from edgegate.model.load import load_model, load_model_info, payload_dropped
+from edgegate.model.sparse import densify_sparse_initializers
 from edgegate.model.wire import PAYLOAD_THRESHOLD
 
 FLOAT = TensorProto.FLOAT
@@ -145,12 +146,14 @@ def _tensors(message: Any) -> Iterator[TensorProto]:
 
 
 def _oracle_stripped(path: Path, big: set[str]) -> onnx.ModelProto:
-    """onnx.load's model with the payloads of the tensors named in ``big`` cleared."""
+    """onnx.load's model with the payloads of the tensors named in ``big`` cleared and its
+    sparse initializers densified, as the loader documents."""
     model = onnx.load(path, load_external_data=False)
     for tensor in _tensors(model):
         if tensor.name in big:
             for name in PAYLOAD_FIELDS:
                 tensor.ClearField(name)
+    densify_sparse_initializers(model)
     return model
 
 

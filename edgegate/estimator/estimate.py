@@ -29,6 +29,7 @@ from edgegate.model.isolate import in_child
 from edgegate.model.load import load_model
 from edgegate.model.names import decode_names
 from edgegate.model.shapes import infer_and_analyze
+from edgegate.model.sparse import densify_sparse_initializers
 
 
 @dataclass
@@ -260,6 +261,7 @@ def estimate(
         proto = onnx.ModelProto()
         proto.CopyFrom(model)
         decode_names(proto)
+        densify_sparse_initializers(proto)
         return estimate_model(
             proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
             precision=precision, fusion=fusion, custom_costs=custom_costs, loop_trips=loop_trips,

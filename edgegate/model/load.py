@@ -4,8 +4,10 @@ The file is read by offset and copied without tensor payloads over
 :data:`~edgegate.model.wire.PAYLOAD_THRESHOLD` bytes (see :mod:`edgegate.model.wire`), so a
 model with gigabytes of weights loads as fast as the same graph with none. Small tensors
 keep their values for shape folding. A tensor whose payload was dropped keeps its name,
-dims and dtype; :func:`payload_dropped` tells it apart. External data files are opened only
-for their small tensors (edgegate.model.external), read by offset; big ones are never read.
+dims and dtype; :func:`payload_dropped` tells it apart. Sparse initializers become dense
+initializers without values (edgegate.model.sparse), as a runtime densifies them. External
+data files are opened only for their small tensors (edgegate.model.external), read by
+offset; big ones are never read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from google.protobuf.message import DecodeError
 from edgegate.errors import ModelError
 from edgegate.model.external import inline_small_external
 from edgegate.model.names import decode_names
+from edgegate.model.sparse import densify_sparse_initializers
 from edgegate.model.wire import Source, WireError, strip_payloads
 
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
@@ -71,6 +74,7 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
     if not model.HasField("graph"):
         raise ModelError(f"not an ONNX model: {_describe_content(data)}has no graph", shown)
     decode_names(model)
+    densify_sparse_initializers(model)
     inline_small_external(model, shown)
     return LoadedModel(model, frozenset(stripped), size)
 

@@ -579,10 +579,11 @@ def _edgegate_ops() -> list[tuple[str, str]]:
 def any_domain_op(rng: random.Random) -> bytes:
     """One node of any op edgegate costs or stands in for (com.microsoft, its nchwc ops,
     ai.onnx.ml too), whose inputs are absent (""), declared without a type, typed with odd
-    ranks, dims and dtypes, or small constants, and whose attributes are drawn by name from
-    what such ops take, of any type: what onnx's native inference and the stand-ins are handed."""
+    ranks, dims and dtypes, small constants or sparse initializers, and whose attributes are
+    drawn by name from what such ops take, of any type: what onnx's native inference and the
+    stand-ins are handed."""
     domain, op = rng.choice(_edgegate_ops())
-    inputs, graph_inputs, inits = [], [], []
+    inputs, graph_inputs, inits, sparse = [], [], [], []
     for index in range(rng.randint(0, 9)):
         name, kind = f"i{index}", rng.random()
         inputs.append("" if kind < 0.1 else name)
@@ -592,6 +593,8 @@ def any_domain_op(rng: random.Random) -> bytes:
         rank = rng.choice([0, 1, 2, 3, 4, 4, 5])
         if kind < 0.25:
             graph_inputs.append(w.fb(1, name))
+        elif kind < 0.32:
+            sparse.append(_sparse(rng, name, elem))
         elif kind < 0.5 and elem in _NUMPY and elem != T.BOOL:
             shape = [rng.choice([1, 2, 3, 4]) for _ in range(min(rank, 3))]
             inits.append(numpy_helper.from_array(np.ones(shape, _NUMPY[elem]), name).SerializeToString())
@@ -602,9 +605,23 @@ def any_domain_op(rng: random.Random) -> bytes:
     outputs = [f"o{index}" for index in range(rng.choice([0, 1, 1, 1, 2, 3]))]
     follow = [w.node("Relu", [outputs[0]], ["y"])] if outputs and rng.random() < 0.5 else []
     graph = w.graph([w.node(op, inputs, outputs, name="n0", domain=domain, attrs=attrs), *follow], "g",
-                    graph_inputs, [w.value_info(follow and "y" or (outputs or ["y"])[0], 1, None)], inits)
+                    graph_inputs, [w.value_info(follow and "y" or (outputs or ["y"])[0], 1, None)], inits,
+                    sparse_initializers=sparse)
     opsets = [w.opset("", rng.choice([13, 17, 18, 21]))] + ([w.opset(domain, 1)] if domain else [])
     return w.model(graph, opsets, ir_version=rng.choice([8, 9, 10]))
+
+
+def _sparse(rng: random.Random, name: str, elem: int) -> bytes:
+    """A sparse initializer ``name``: a few stored values, indices in or out of range (flat or
+    per axis), and dense dims that are small, empty, negative or too big to count."""
+    dims = rng.choice([[4], [2, 3], [], [0, 5], [-1, 4], [2**31, 2**31], [2**62, 8], _dims(rng, 3)])
+    dims = [d if isinstance(d, int) else 7 for d in dims]
+    stored = rng.choice([0, 1, 2, 3])
+    values = w.tensor(name, [stored], elem, floats=[1.0] * stored if elem == T.FLOAT else ())
+    index_dims = rng.choice([[stored], [stored, len(dims)], [stored + 1]])
+    indices = w.tensor(f"{name}_indices", index_dims, T.INT64,
+                       int64s=[_extreme(rng) for _ in range(int(np.prod(index_dims)))])
+    return w.sparse_tensor(values, indices, dims)
 
 
 FAMILIES: dict[str, Callable[[random.Random], bytes]] = {

@@ -133,13 +133,19 @@ def node(op_type: Text, inputs: Sequence[Text], outputs: Sequence[Text], name: T
     return body
 
 
+def sparse_tensor(values: bytes, indices: bytes, dims: Sequence[int]) -> bytes:
+    """A SparseTensorProto: serialized values and indices tensors, and the dense dims."""
+    return fb(1, values) + fb(2, indices) + b"".join(fv(3, d) for d in dims)
+
+
 def graph(nodes: Sequence[bytes], name: Text = "g", inputs: Sequence[bytes] = (),
           outputs: Sequence[bytes] = (), initializers: Sequence[bytes] = (),
-          value_infos: Sequence[bytes] = ()) -> bytes:
+          value_infos: Sequence[bytes] = (), sparse_initializers: Sequence[bytes] = ()) -> bytes:
     return (b"".join(fb(1, n) for n in nodes) + fb(2, name)
             + b"".join(fb(5, t) for t in initializers)
             + b"".join(fb(11, v) for v in inputs) + b"".join(fb(12, v) for v in outputs)
-            + b"".join(fb(13, v) for v in value_infos))
+            + b"".join(fb(13, v) for v in value_infos)
+            + b"".join(fb(15, t) for t in sparse_initializers))
 
 
 def function(name: Text, domain: Text, inputs: Sequence[Text], outputs: Sequence[Text],
