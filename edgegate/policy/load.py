@@ -30,11 +30,49 @@ from edgegate.policy.types import Policy
 
 def load_policy(path: str | Path) -> Policy:
     """The Policy in ``path`` (YAML, or pyproject.toml's ``[tool.edgegate]``); PolicyError if
-    invalid. Its ``sources`` are ``path`` and every file its ``extends`` chain read."""
+    invalid. Its ``sources`` are ``path`` and every file its ``extends`` chain read.
+
+    A run asks for its policy several times (the check, its workers, the notices); a policy
+    loaded before is returned again while every file it was read from (its sources and
+    target files) still holds the same bytes, since parsing and validating are what cost.
+    """
+    key = _key(str(path))
+    known = _LOADED.get(key) if key is not None else None
+    if known is not None and _contents(known[0]) == known[1]:
+        return known[2]
     document = read_document(str(path))
     sources: list[str] = []
     policy = build_policy(resolve(document, (_identity(str(path)),), sources))
-    return replace(policy, sources=tuple(sources))
+    policy = replace(policy, sources=tuple(sources))
+    files = tuple(dict.fromkeys([*policy.sources, *(t.source for t in policy.targets.values())]))
+    contents = _contents(files)
+    if key is not None and contents is not None:
+        if len(_LOADED) >= _LOADED_MAX:
+            del _LOADED[next(iter(_LOADED))]
+        _LOADED[key] = (files, contents, policy)
+    return policy
+
+
+_LOADED: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...], Policy]] = {}
+_LOADED_MAX = 8
+"""Policies kept by :func:`load_policy` (by working directory and path), oldest dropped."""
+
+
+def _key(path: str) -> tuple[str, str] | None:
+    """The memo key of ``path``: the working directory and the path; None without a
+    working directory (it was deleted)."""
+    try:
+        return os.getcwd(), path
+    except OSError:
+        return None
+
+
+def _contents(files: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The text of each of ``files``, or None when one cannot be read as a policy file."""
+    try:
+        return tuple(read_policy_text(file) for file in files)
+    except PolicyError:
+        return None
 
 
 MAX_EXTENDS = 32
