@@ -15,8 +15,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -176,6 +174,8 @@ def _results(spec: CheckSpec, checker: ComparingChecker, paths: list[str],
     if jobs <= 1 or len(paths) <= 1:
         yield from (checker.check_all(path) for path in paths)
         return
+    from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor  # 10 ms: with workers only
+
     chunk = max(1, len(paths) // (jobs * 8))
     try:
         pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(spec,))
