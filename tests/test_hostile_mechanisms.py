@@ -324,6 +324,16 @@ def test_onnxruntime_runs_in_a_child_whose_crash_is_a_model_error():
     assert _in_child(lambda: os._exit(3)) == "onnxruntime ended without a result"
 
 
+def test_onnxruntime_runs_here_when_a_process_limit_refuses_the_fork(monkeypatch):
+    from edgegate.target.measure.model_run import _in_child
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    assert _in_child(lambda: [float(os.getpid())]) == [float(os.getpid())]
+
+
 @pytest.mark.parametrize(("argv", "code"), [
     (["check", "--root", "x" * 5000], 2),  # ENAMETOOLONG: pathlib's is_dir raises it
     (["baseline", "--root", "x" * 5000, "--out", "b.json"], 2),

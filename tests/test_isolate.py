@@ -44,6 +44,12 @@ def test_a_child_ending_without_a_result_is_a_model_error() -> None:
         isolate.in_child(lambda: os._exit(0), "native work")
 
 
+def test_forked_returns_what_the_child_wrote_and_its_signal() -> None:
+    assert isolate.forked(lambda: b"written") == isolate.Forked(b"written")
+    assert isolate.forked(_die) == isolate.Forked(b"", "SIGSEGV")
+    assert isolate.forked(_raise_model_error) == isolate.Forked(b"")
+
+
 def test_without_fork_the_work_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "fork")
     pid = isolate.in_child(lambda: str(os.getpid()).encode(), "work")

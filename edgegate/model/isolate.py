@@ -17,6 +17,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from edgegate.errors import ModelError
 
@@ -24,26 +25,53 @@ _FAILED = b"-"
 _DONE = b"+"
 
 
+@dataclass(frozen=True)
+class Forked:
+    """What a forked child left: the bytes it wrote, and the signal that killed it, if any."""
+
+    output: bytes
+    signal: str | None = None
+
+
+def forked(work: Callable[[], bytes]) -> Forked | None:
+    """Run ``work()`` in a forked child and collect what it wrote; None when the OS cannot fork
+    (no fork, or a process limit refused it), for the caller to run the work itself. A child
+    whose work raises writes nothing."""
+    child, reader = _fork()
+    if child is None:
+        return None
+    if child == 0:
+        _serve(work, reader)
+    with os.fdopen(reader, "rb") as pipe:
+        output = pipe.read()
+    _, status = os.waitpid(child, 0)
+    killed = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
+    return Forked(output, killed)
+
+
 def in_child(work: Callable[[], bytes], what: str) -> bytes:
     """``work()``, computed in a forked child. A ModelError the work raises there is raised
     here with its message; a child that dies by a signal or ends without a result is a
     ModelError naming ``what``."""
-    child, reader = _fork()
-    if child is None:
+    outcome = forked(lambda: _reported(work))
+    if outcome is None:
         return work()
-    if child == 0:
-        _serve(work, reader)
-    with os.fdopen(reader, "rb") as pipe:
-        result = pipe.read()
-    _, status = os.waitpid(child, 0)
-    if os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name
-        raise ModelError(f"{what} crashed on this model ({name}): the model is malformed")
+    if outcome.signal is not None:
+        raise ModelError(f"{what} crashed on this model ({outcome.signal}): the model is malformed")
+    result = outcome.output
     if result[:1] == _DONE:
         return result[1:]
     if result[:1] == _FAILED:
         raise ModelError(result[1:].decode("utf-8", "replace"))
     raise ModelError(f"{what} ended without a result on this model")
+
+
+def _reported(work: Callable[[], bytes]) -> bytes:
+    """The work's result marked done, or its ModelError's message marked failed."""
+    try:
+        return _DONE + work()
+    except ModelError as error:
+        return _FAILED + error.message.encode("utf-8", "replace")
 
 
 def _fork() -> tuple[int | None, int]:
@@ -70,14 +98,11 @@ def _fork() -> tuple[int | None, int]:
 
 
 def _serve(work: Callable[[], bytes], writer: int) -> None:
-    """In the child: write the work's result (or its ModelError's message) and exit at once,
-    without running this process's exit handlers or flushing buffers it inherited."""
+    """In the child: write the work's result and exit at once, without running this process's
+    exit handlers or flushing buffers it inherited; work that raises writes nothing."""
     faulthandler.disable()  # a crash of the work is reported by the parent, in one line
     try:
-        try:
-            payload = _DONE + work()
-        except ModelError as error:
-            payload = _FAILED + error.message.encode("utf-8", "replace")
+        payload = work()
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(payload)
     finally:

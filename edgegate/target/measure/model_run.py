@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import signal
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 
@@ -20,6 +17,7 @@ import onnx
 
 from edgegate.errors import ModelError, UsageError
 from edgegate.model.bind import bind_inputs, graph_inputs
+from edgegate.model.isolate import forked
 from edgegate.model.load import load_model
 from edgegate.model.screen import memory_cap
 from edgegate.target.measure.probes import random_array
@@ -87,27 +85,13 @@ def _run_times(ort: ModuleType, path: str, feeds: Mapping[str, np.ndarray], thre
 def _in_child(work: Callable[[], list[float] | str]) -> list[float] | str:
     """``work()`` in a forked child, so that native code crashing on a model (a signal) costs
     the child, not edgegate; in this process where the OS cannot fork."""
-    if not hasattr(os, "fork"):
+    outcome = forked(lambda: json.dumps(work()).encode("utf-8"))
+    if outcome is None:
         return work()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    reader, writer = os.pipe()
-    child = os.fork()
-    if child == 0:
-        os.close(reader)
-        try:
-            with os.fdopen(writer, "w", encoding="utf-8") as out:
-                json.dump(work(), out)
-        finally:
-            os._exit(0)
-    os.close(writer)
-    with os.fdopen(reader, encoding="utf-8") as result:
-        text = result.read()
-    _, status = os.waitpid(child, 0)
-    if os.WIFSIGNALED(status):
-        return f"onnxruntime died on it ({signal.Signals(os.WTERMSIG(status)).name})"
+    if outcome.signal is not None:
+        return f"onnxruntime died on it ({outcome.signal})"
     try:
-        found = json.loads(text)
+        found = json.loads(outcome.output)
     except ValueError:
         return "onnxruntime ended without a result"
     return found if isinstance(found, (list, str)) else "onnxruntime ended without a result"
