@@ -50,6 +50,12 @@ def test_forked_returns_what_the_child_wrote_and_its_signal() -> None:
     assert isolate.forked(_raise_model_error) == isolate.Forked(b"")
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGRTMIN"), reason="real-time signals are a POSIX extension")
+def test_a_signal_python_has_no_name_for_is_named_by_number() -> None:
+    number = signal.SIGRTMIN + 1
+    assert isolate.forked(lambda: os.kill(os.getpid(), number) or b"") == isolate.Forked(b"", f"signal {number}")
+
+
 def test_without_fork_the_work_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "fork")
     pid = isolate.in_child(lambda: str(os.getpid()).encode(), "work")

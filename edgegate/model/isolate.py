@@ -48,8 +48,15 @@ def forked(work: Callable[[], bytes]) -> Forked | None:
     with os.fdopen(reader, "rb") as pipe:
         output = pipe.read()
     _, status = os.waitpid(child, 0)
-    killed = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
-    return Forked(output, killed)
+    return Forked(output, _signal_name(os.WTERMSIG(status)) if os.WIFSIGNALED(status) else None)
+
+
+def _signal_name(number: int) -> str:
+    """``SIGSEGV`` for 11; ``signal 40`` for a number Python names no signal for (a real-time one)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def in_child(work: Callable[[], bytes], what: str) -> bytes:
