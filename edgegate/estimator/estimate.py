@@ -26,10 +26,8 @@ from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
 from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
 from edgegate.model.isolate import in_child
-from edgegate.model.load import load_model
-from edgegate.model.names import decode_names
+from edgegate.model.load import load_model, normalize
 from edgegate.model.shapes import infer_and_analyze
-from edgegate.model.sparse import densify_sparse_initializers
 
 
 @dataclass
@@ -260,8 +258,7 @@ def estimate(
     if isinstance(model, onnx.ModelProto):
         proto = onnx.ModelProto()
         proto.CopyFrom(model)
-        decode_names(proto)
-        densify_sparse_initializers(proto)
+        normalize(proto)
         return estimate_model(
             proto, dims=dims, input_shapes=input_shapes, input_values=input_values,
             precision=precision, fusion=fusion, custom_costs=custom_costs, loop_trips=loop_trips,

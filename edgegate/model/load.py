@@ -73,10 +73,16 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
         raise ModelError(f"not an ONNX model: protobuf decode error ({error})", shown) from None
     if not model.HasField("graph"):
         raise ModelError(f"not an ONNX model: {_describe_content(data)}has no graph", shown)
-    decode_names(model)
-    densify_sparse_initializers(model)
+    normalize(model)
     inline_small_external(model, shown)
     return LoadedModel(model, frozenset(stripped), size)
+
+
+def normalize(model: onnx.ModelProto) -> None:
+    """What every model gets before edgegate reads it, from a file or in memory: names decoded
+    to text (edgegate.model.names), sparse initializers densified (edgegate.model.sparse)."""
+    decode_names(model)
+    densify_sparse_initializers(model)
 
 
 def payload_dropped(tensor: onnx.TensorProto) -> bool:

@@ -14,18 +14,13 @@ import onnx
 from edgegate.model.order import all_graphs
 
 
-def densify_sparse_initializers(model: onnx.ModelProto) -> int:
-    """Replace every graph's sparse initializers by dense value-less initializers; return how
-    many were replaced."""
-    replaced = 0
+def densify_sparse_initializers(model: onnx.ModelProto) -> None:
+    """Replace every graph's sparse initializers by dense value-less initializers."""
     for graph in all_graphs(model):
-        if not isinstance(graph, onnx.GraphProto) or not len(graph.sparse_initializer):
-            continue
-        for sparse in graph.sparse_initializer:
-            dense = graph.initializer.add()
-            dense.name = sparse.values.name
-            dense.data_type = sparse.values.data_type
-            dense.dims.extend(sparse.dims)
-            replaced += 1
-        del graph.sparse_initializer[:]
-    return replaced
+        if isinstance(graph, onnx.GraphProto):
+            for sparse in graph.sparse_initializer:
+                dense = graph.initializer.add()
+                dense.name = sparse.values.name
+                dense.data_type = sparse.values.data_type
+                dense.dims.extend(sparse.dims)
+            del graph.sparse_initializer[:]
