@@ -13,11 +13,12 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from edgegate.errors import UsageError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMAS = ("baseline", "check", "history")
 """The documents read back, by schema file name (``edgegate/schemas/<name>.schema.json``)."""
@@ -26,13 +27,16 @@ SCHEMAS = ("baseline", "check", "history")
 @functools.cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     """The validator of the shipped schema ``name``."""
+    # imported when a document is read back, not by every run (0.08 s: see config/schema.py)
+    import jsonschema
     text = importlib.resources.files("edgegate").joinpath(f"schemas/{name}.schema.json").read_text()
     return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def problem(name: str, document: Any) -> str | None:
     """The first way ``document`` breaks schema ``name`` (``models[0].budget: ...``), or None."""
-    error = jsonschema.exceptions.best_match(validator(name).iter_errors(document))
+    from jsonschema.exceptions import best_match
+    error = best_match(validator(name).iter_errors(document))
     if error is None:
         return None
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)

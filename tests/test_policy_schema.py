@@ -7,7 +7,8 @@ import pytest
 from gate_helpers import write
 
 from edgegate.config.document import PolicyProblems
-from edgegate.config.schema import FORMAT_PREFIX, policy_schema
+from edgegate.config.quantities import FORMAT_PREFIX
+from edgegate.config.schema import policy_schema
 from edgegate.metrics import METRICS
 from edgegate.policy.load import load_policy
 from edgegate.units import UNIT_KINDS

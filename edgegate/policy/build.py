@@ -14,7 +14,7 @@ from typing import Any
 
 from edgegate.config import resources
 from edgegate.config.document import Document, Path_, PolicyProblems
-from edgegate.config.schema import did_you_mean
+from edgegate.config.wording import did_you_mean
 from edgegate.cost.types import CostFn
 from edgegate.errors import PolicyError
 from edgegate.files import is_file

@@ -21,7 +21,8 @@ from edgegate.config.document import (
     load_yaml,
     read_policy_text,
 )
-from edgegate.config.schema import did_you_mean, validate
+from edgegate.config.schema import validate
+from edgegate.config.wording import did_you_mean
 from edgegate.errors import PolicyError
 from edgegate.files import is_file
 from edgegate.policy.build import build_policy
