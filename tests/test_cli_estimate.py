@@ -207,3 +207,21 @@ def test_command_table_is_sorted_and_every_command_has_help():
         with pytest.raises(SystemExit) as info:
             main([name, "--help"])
         assert info.value.code == 0, name
+
+
+@pytest.mark.parametrize("argv, listed", [
+    (["--help"], "all"), (["-h", "check"], "all"), (["chek"], "all"), (["check", "--help"], "check"),
+])
+def test_only_a_named_command_gets_its_parser_alone(argv, listed, capsys):
+    from edgegate.cli import COMMANDS, build_parser
+
+    parser = build_parser(argv)
+    commands = next(action for action in parser._actions if action.dest == "command").choices
+    assert sorted(commands) == (sorted(COMMANDS) if listed == "all" else [listed])
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out, err = capsys.readouterr()
+    if argv == ["chek"]:
+        assert info.value.code == ExitCode.USAGE and "'trend'" in err and "'baseline'" in err
+    elif listed == "all":
+        assert all(name in out for name in COMMANDS)

@@ -75,8 +75,21 @@ def _chosen(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
+def _only(argv: Sequence[str]) -> str | None:
+    """The one command whose subparser is needed: the chosen one, unless it is unknown or the
+    top-level help (which lists every command) is asked for before it."""
+    chosen = _chosen(argv)
+    if chosen not in COMMANDS or any(arg in ("-h", "--help") for arg in argv[:list(argv).index(chosen)]):
+        return None
+    return chosen
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The top-level parser; only the chosen command's module is imported, for its options."""
+    """The top-level parser; only the chosen command's module is imported, for its options.
+
+    When ``argv`` names a command, only its subparser is built (the others cost about 5 ms of
+    a hook's start-up and cannot be reached); otherwise all are, for the help and the list of
+    choices an unknown command is told."""
     parser = _Parser(
         prog="edgegate",
         description="Estimate what an ONNX model costs on an edge device and gate it in CI.",
@@ -84,8 +97,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"edgegate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    chosen = _chosen(argv)
+    chosen, only = _chosen(argv), _only(argv)
     for name, (module_name, help_text) in COMMANDS.items():
+        if only not in (None, name):
+            continue
         command = sub.add_parser(name, help=help_text, description=help_text)
         if chosen == name:
             module = importlib.import_module(module_name)
