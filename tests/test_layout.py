@@ -104,14 +104,15 @@ def test_no_import_cycle():
      ["policy", "validate", str(PACKAGE.parent / "examples" / "edgegate.yaml")],
      ["policy", "validate", str(PACKAGE.parent / "policies" / "targets" / "raspberry-pi-5.yaml")]],
 )
-def test_commands_that_read_no_model_do_not_import_onnx(argv):
+def test_commands_that_read_no_model_import_no_onnx_numpy_or_jsonschema(argv):
+    # nor numpy (0.2 s), nor jsonschema (0.08 s): a valid policy is recognised without it
     code = (
         "import sys; from edgegate.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print('onnx' in sys.modules)"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'onnx', 'numpy', 'jsonschema'}))"
     )
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_dtype_table_matches_onnx():

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Uncostable(Exception):
@@ -45,6 +46,7 @@ class TensorInfo:
         rank); None for strings, complex numbers and anything larger."""
         if self.value is None:
             return None
+        import numpy as np  # not at the top: `policy validate` reads NodeInfo's module, not numpy
         values = np.asarray(self.value)
         if values.size != 1 or values.dtype.kind not in "biuf":
             return None
