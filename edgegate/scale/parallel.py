@@ -176,7 +176,7 @@ def _results(spec: CheckSpec, checker: ComparingChecker, paths: list[str],
         return
     from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor  # 10 ms: with workers only
 
-    chunk = max(1, len(paths) // (jobs * 8))
+    chunk = max(1, len(paths) // (jobs * 32))
     try:
         pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(spec,))
     except (OSError, ValueError) as error:
