@@ -16,7 +16,7 @@ import jsonschema
 
 from edgegate.config.document import Document
 from edgegate.config.quantities import FORMATS, is_quantity
-from edgegate.config.wording import describe, did_you_mean, kind
+from edgegate.config.wording import describe, did_you_mean, value_kind
 from edgegate.errors import PolicyError
 from edgegate.units import UNIT_KINDS, QuantityError, parse_quantity
 
@@ -84,7 +84,7 @@ def _message(error: jsonschema.ValidationError) -> str:
         wanted = [rule] if isinstance(rule, str) else list(rule)
         names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
         # the whole file is the wrong type (not a policy at all): name its kind, never quote it
-        got = describe(value) if error.absolute_path else kind(value)
+        got = describe(value) if error.absolute_path else value_kind(value)
         return f"expected {names}, got {got}"
     if error.validator == "enum":
         shown = [option for option in rule if isinstance(option, str)]  # a switch's false stands for 'off'

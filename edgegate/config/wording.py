@@ -27,7 +27,7 @@ def describe(value: object) -> str:
     return shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown):,} characters)"
 
 
-def kind(value: object) -> str:
+def value_kind(value: object) -> str:
     """What kind of YAML value ``value`` is, without its content."""
     if isinstance(value, str):
         return "a string"
