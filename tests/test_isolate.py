@@ -15,33 +15,35 @@ from onnx import helper
 from edgegate.errors import ModelError
 from edgegate.model import isolate
 
+MODEL = onnx.ModelProto()
+
 
 def test_result_crosses_back_as_bytes() -> None:
-    assert isolate.in_child(lambda: b"\x00inferred" * 3, "work") == b"\x00inferred" * 3
+    assert isolate.in_child(lambda model: b"\x00inferred" * 3, MODEL, "work") == b"\x00inferred" * 3
 
 
-def _raise_model_error() -> bytes:
+def _raise_model_error(model: onnx.ModelProto = MODEL) -> bytes:
     raise ModelError("shape inference failed: odd node")
 
 
 def test_a_model_error_in_the_child_is_raised_here() -> None:
     with pytest.raises(ModelError, match="^shape inference failed: odd node$"):
-        isolate.in_child(_raise_model_error, "work")
+        isolate.in_child(_raise_model_error, MODEL, "work")
 
 
-def _die() -> bytes:
+def _die(model: onnx.ModelProto = MODEL) -> bytes:
     os.kill(os.getpid(), signal.SIGSEGV)
     return b""
 
 
 def test_a_child_dying_by_a_signal_is_a_model_error() -> None:
     with pytest.raises(ModelError, match=r"^native work crashed on this model \(SIGSEGV\)"):
-        isolate.in_child(_die, "native work")
+        isolate.in_child(_die, MODEL, "native work")
 
 
 def test_a_child_ending_without_a_result_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="native work ended without a result"):
-        isolate.in_child(lambda: os._exit(0), "native work")
+        isolate.in_child(lambda model: os._exit(0), MODEL, "native work")
 
 
 def test_forked_returns_what_the_child_wrote_and_its_signal() -> None:
@@ -56,9 +58,13 @@ def test_a_signal_python_has_no_name_for_is_named_by_number() -> None:
     assert isolate.forked(lambda: os.kill(os.getpid(), number) or b"") == isolate.Forked(b"", f"signal {number}")
 
 
+def _pid(model: onnx.ModelProto) -> bytes:
+    return str(os.getpid()).encode()
+
+
 def test_without_fork_the_work_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "fork")
-    pid = isolate.in_child(lambda: str(os.getpid()).encode(), "work")
+    pid = isolate.in_child(_pid, MODEL, "work")
     assert pid == str(os.getpid()).encode()
 
 
@@ -66,7 +72,7 @@ def test_when_fork_is_refused_the_work_runs_here(monkeypatch: pytest.MonkeyPatch
     def refuse() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")
     monkeypatch.setattr(os, "fork", refuse)
-    assert isolate.in_child(lambda: str(os.getpid()).encode(), "work") == str(os.getpid()).encode()
+    assert isolate.in_child(_pid, MODEL, "work") == str(os.getpid()).encode()
 
 
 def test_shape_inference_crashing_on_a_model_is_one_line_exit_3(tmp_path: Path) -> None:
@@ -84,3 +90,89 @@ def test_shape_inference_crashing_on_a_model_is_one_line_exit_3(tmp_path: Path) 
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in run.stderr
     assert "shape inference" in lines[0]
+
+
+def _named(name: str) -> onnx.ModelProto:
+    model = onnx.ModelProto()
+    model.graph.name = name
+    return model
+
+
+def _by_name(model: onnx.ModelProto) -> bytes:
+    """The child's pid and the model's name; "refuse" is refused, "crash" crashes, "exit" exits."""
+    name = model.graph.name
+    if name == "refuse":
+        raise ModelError("refused")
+    if name == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if name == "exit":
+        os._exit(0)
+    return f"{os.getpid()} {name}".encode()
+
+
+def _ask(name: str, job=_by_name) -> list[str]:
+    return isolate.in_child(job, _named(name), "work").decode().split()
+
+
+def test_without_reuse_each_job_gets_its_own_child() -> None:
+    first, second = _ask("a"), _ask("b")
+    assert (first[1], second[1]) == ("a", "b")
+    assert len({first[0], second[0], str(os.getpid())}) == 3
+
+
+def test_a_reused_child_runs_each_job_on_the_model_it_is_sent() -> None:
+    with isolate.reusing_child():
+        found = [_ask(name) for name in "abc"]
+        other = _ask("d", job=lambda model: f"{os.getpid()} {model.graph.name}".encode())
+        again = _ask("e")
+    assert [name for _, name in found] == ["a", "b", "c"]
+    assert len({pid for pid, _ in found}) == 1 and found[0][0] != str(os.getpid())
+    assert other[1] == "d" and other[0] != found[0][0]  # a job the kept child did not know: a new child
+    assert again == [other[0], "e"]  # which knows both
+
+
+def test_a_refusal_keeps_the_child_and_a_crash_or_exit_replaces_it() -> None:
+    with isolate.reusing_child():
+        first = _ask("a")
+        with pytest.raises(ModelError, match="^refused$"):
+            _ask("refuse")
+        second = _ask("b")
+        with pytest.raises(ModelError, match=r"^work crashed on this model \(SIGSEGV\)"):
+            _ask("crash")
+        third = _ask("c")
+        with pytest.raises(ModelError, match="^work ended without a result"):
+            _ask("exit")
+        fourth = _ask("d")
+    assert first[0] == second[0]
+    assert len({second[0], third[0], fourth[0]}) == 3
+    assert [first[1], second[1], third[1], fourth[1]] == ["a", "b", "c", "d"]
+
+
+def test_leaving_the_block_stops_and_reaps_the_kept_child() -> None:
+    with isolate.reusing_child():
+        pid = int(_ask("a")[0])
+        with isolate.reusing_child():  # an inner block leaves the child to the outer one
+            assert int(_ask("b")[0]) == pid
+        assert int(_ask("c")[0]) == pid
+    with pytest.raises(ChildProcessError):  # no child of ours any more: it exited and was reaped
+        os.waitpid(pid, os.WNOHANG)
+    assert int(_ask("d")[0]) != pid
+
+
+def test_a_forked_copy_of_this_process_does_not_use_the_child_it_inherited() -> None:
+    with isolate.reusing_child():
+        kept = _ask("a")[0]
+        reader, writer = os.pipe()
+        copy = os.fork()
+        if copy == 0:
+            try:
+                os.write(writer, isolate.in_child(_by_name, _named("b"), "work"))
+            finally:
+                os._exit(0)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            theirs = pipe.read().decode().split()
+        os.waitpid(copy, 0)
+        mine = _ask("c")
+    assert theirs[1] == "b" and theirs[0] not in (kept, str(copy))
+    assert mine == [kept, "c"]

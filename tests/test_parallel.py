@@ -3,14 +3,19 @@ run, `edgegate merge` of shard results equal to one unsharded run, the TTY-only 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 
+import onnx
 import pytest
 from gate_helpers import conv_relu, save, untimed, write
+from onnx import helper
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
+from edgegate.scale import parallel
 from edgegate.scale.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
 
 POLICY = """\
@@ -82,6 +87,26 @@ def test_jobs_2_equals_a_serial_run(repo):
     # flops = 2 x cout x 256 x 27 + cout x 256 = 14080 x cout: over 150 kFLOP for cout 11+? no:
     # cout 4..10 gives 56320..140800, all under; params 27 x cout <= 270 <= 300: everything passes
     assert serial["passed"] is True
+
+
+def test_a_serial_run_keeps_one_child_and_equals_a_run_forking_one_per_model(repo, monkeypatch):
+    # onnx's inference dies of SIGSEGV on this model: the kept child is replaced after it
+    node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", string_vocabulary=["a"])
+    graph = helper.make_graph([node], "g", [onnx.ValueInfoProto(name="x")], [helper.make_tensor_value_info("y", 1, None)])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]),
+         repo / "models" / "group1" / "crash.onnx")
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    kept = untimed(run_checks(_spec(repo), None).result.as_records())
+    forked_kept = len(forks)
+    monkeypatch.setattr(parallel, "reusing_child", contextlib.nullcontext)
+    each = untimed(run_checks(_spec(repo), None).result.as_records())
+    assert kept == each
+    crashed = [m for m in kept["models"] if "crashed on this model (SIGSEGV)" in (m.get("error") or "")]
+    assert [m["model"] for m in crashed] == ["models/group1/crash.onnx"] * len(crashed) and crashed
+    assert forked_kept == 1 + len(crashed)  # one child, and one more after each crash
+    assert len(forks) - forked_kept >= len(PATHS) + 1
 
 
 def test_merged_shards_equal_one_unsharded_run(repo, capsys):

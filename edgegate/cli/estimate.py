@@ -14,6 +14,7 @@ from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
 from edgegate.estimator.serialize import estimates_document
 from edgegate.jsonfile import dumps
+from edgegate.model.isolate import reusing_child
 from edgegate.model.load import load_model
 from edgegate.printable import printable
 from edgegate.report.estimate_csv import write_layers
@@ -105,19 +106,20 @@ def run(args: argparse.Namespace) -> int:
     reports: list[TargetReport | None] = []
     args.failures = []  # (path, message, exit code) of each model that could not be estimated
     code = ExitCode.OK
-    for path in args.models:
-        try:
-            found = estimate(path, precision=args.precision, fusion=args.fusion, **bindings)
-            report = None if target is None else target_report(found, target)
-            estimates.append(found)
-            reports.append(report)
-            if args.netron:
-                written = write_attachment(estimates[-1], load_model(path), sidecar_path(path))
-                print(f"edgegate: wrote {printable(str(written))}", file=sys.stderr)
-        except EdgegateError as error:
-            print(f"edgegate: error: {printable(str(error))}", file=sys.stderr)
-            code = max(code, error.exit_code)
-            args.failures.append((path, str(error), int(error.exit_code)))
+    with reusing_child():  # one child for onnx's native work on all the models
+        for path in args.models:
+            try:
+                found = estimate(path, precision=args.precision, fusion=args.fusion, **bindings)
+                report = None if target is None else target_report(found, target)
+                estimates.append(found)
+                reports.append(report)
+                if args.netron:
+                    written = write_attachment(estimates[-1], load_model(path), sidecar_path(path))
+                    print(f"edgegate: wrote {printable(str(written))}", file=sys.stderr)
+            except EdgegateError as error:
+                print(f"edgegate: error: {printable(str(error))}", file=sys.stderr)
+                code = max(code, error.exit_code)
+                args.failures.append((path, str(error), int(error.exit_code)))
     if estimates or args.format == "json":
         FORMATS[args.format](estimates, reports, args, sys.stdout)
     return int(code)

@@ -21,6 +21,7 @@ from edgegate.estimator.estimate import estimate
 from edgegate.estimator.result import Estimate
 from edgegate.files import is_dir, is_file
 from edgegate.metrics import METRICS
+from edgegate.model.isolate import reusing_child
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import matches, option_globs
 from edgegate.printable import printable
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         target = _target(args) if args.kind == "roofline" or args.target else None
         options = {"precision": args.precision, "fusion": args.fusion, **bindings_from_args(args)}
-        estimates = [estimate(path, **options) for path in model_paths(args.inputs)]
+        with reusing_child():  # one child for onnx's native work on all the models
+            estimates = [estimate(path, **options) for path in model_paths(args.inputs)]
         if args.kind == "flops":
             draw_flops(model_points(estimates), args.out)
         elif args.kind == "traffic":

@@ -152,7 +152,7 @@ def inline_functions(model: onnx.ModelProto) -> onnx.ModelProto:
     process (edgegate.model.isolate); ModelError when it refuses them (a recursive, duplicated
     or too-deeply nested function, a call with too many inputs) or dies on them."""
     inlined = onnx.ModelProto()
-    inlined.ParseFromString(in_child(lambda: _inlined_bytes(model), "onnx's function inliner"))
+    inlined.ParseFromString(in_child(_inlined_bytes, model, "onnx's function inliner"))
     return inlined
 
 

@@ -3,29 +3,38 @@
 onnx's C++ shape inference trusts the graph it is handed: some of its inference functions
 read an input's type without checking there is one (an ai.onnx.ml DictVectorizer whose
 input nothing declares dies of SIGSEGV), and no screening before the call can know every such
-case in every onnx version. The work runs in a child forked from this process (cheap: the
-pages are shared until written); its result comes back as bytes through a pipe, and a child
-that dies by a signal becomes a ModelError. Where the OS cannot fork (Windows), or a process
-limit refuses it, the work runs in this process, as it did before.
+case in every onnx version. The work runs in a child forked from this process (the pages are
+shared until written); its result comes back as bytes through a pipe, and a child that dies
+by a signal becomes a ModelError. A run over many models keeps one child for all of them
+(:func:`reusing_child`) rather than forking one per model. Where the OS cannot fork
+(Windows), or a process limit refuses it, the work runs in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import functools
 import os
 import signal
+import struct
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO, NoReturn
 
 import onnx
 
 from edgegate.errors import ModelError
 
+Job = Callable[[onnx.ModelProto], bytes]
+"""Work a child does on a model: its result as bytes; a ModelError when the model is refused."""
+
 _FAILED = b"-"
 _DONE = b"+"
+_REQUEST = struct.Struct(">IQ")  # the job's number among those the child knows, the model's size
+_REPLY = struct.Struct(">cQ")  # done or failed, the size of the result or message that follows
 
 
 @dataclass(frozen=True)
@@ -40,15 +49,20 @@ def forked(work: Callable[[], bytes]) -> Forked | None:
     """Run ``work()`` in a forked child and collect what it wrote; None when the OS cannot fork
     (no fork, or a process limit refused it), for the caller to run the work itself. A child
     whose work raises writes nothing."""
-    child, reader = _fork()
+    child, reader, _ = _fork()
     if child is None:
         return None
     if child == 0:
-        _serve(work, reader)
+        _write_then_exit(work, reader)
     with os.fdopen(reader, "rb") as pipe:
         output = pipe.read()
     _, status = os.waitpid(child, 0)
-    return Forked(output, _signal_name(os.WTERMSIG(status)) if os.WIFSIGNALED(status) else None)
+    return Forked(output, _ended(status))
+
+
+def _ended(status: int) -> str | None:
+    """The name of the signal that ended a child, from its wait status; None when it exited."""
+    return _signal_name(os.WTERMSIG(status)) if os.WIFSIGNALED(status) else None
 
 
 def _signal_name(number: int) -> str:
@@ -59,26 +73,150 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def in_child(work: Callable[[], bytes], what: str) -> bytes:
-    """``work()``, computed in a forked child. A ModelError the work raises there is raised
+def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
+    """``job(model)``, computed in a forked child. A ModelError the job raises there is raised
     here with its message; a child that dies by a signal or ends without a result is a
     ModelError naming ``what``.
 
+    Within :func:`reusing_child`, a kept child that knows ``job`` runs it on a copy of
+    ``model`` sent as bytes; otherwise a child is forked for it and sees ``model`` itself.
     onnx's op schema registry is built here first (about 25 ms, once per process), so that
-    every child inherits it rather than building its own and dropping it on exit.
+    every child inherits it rather than building its own.
     """
     _schema_registry()
-    outcome = forked(lambda: _reported(work))
-    if outcome is None:
-        return work()
-    if outcome.signal is not None:
-        raise ModelError(f"{what} crashed on this model ({outcome.signal}): the model is malformed")
-    result = outcome.output
-    if result[:1] == _DONE:
-        return result[1:]
-    if result[:1] == _FAILED:
-        raise ModelError(result[1:].decode("utf-8", "replace"))
+    kept = _kept_child()
+    if kept is not None and job in kept.jobs:
+        return _answer(kept.ask(kept.jobs.index(job), model), what)
+    _stop_kept()
+    known = _REUSE.jobs if _REUSE.on else ()
+    jobs = known if job in known else (*known, job)
+    child, reader, requests = _fork(keep=_REUSE.on)
+    if child is None:
+        return job(model)
+    if child == 0:
+        _serve(jobs, job, model, reader, requests)
+    started = _Kept(os.getpid(), child, os.fdopen(reader, "rb"),
+                    os.fdopen(requests, "wb") if requests >= 0 else None, jobs)
+    reply = started.reply()
+    if _REUSE.on and not started.stopped:
+        _REUSE.jobs, _REUSE.kept = jobs, started
+    else:
+        started.stop()
+    return _answer(reply, what)
+
+
+def _answer(reply: Forked, what: str) -> bytes:
+    """The job's result from a child's reply; ModelError when it failed, crashed or said nothing."""
+    if reply.signal is not None:
+        raise ModelError(f"{what} crashed on this model ({reply.signal}): the model is malformed")
+    if reply.output[:1] == _DONE:
+        return reply.output[1:]
+    if reply.output[:1] == _FAILED:
+        raise ModelError(reply.output[1:].decode("utf-8", "replace"))
     raise ModelError(f"{what} ended without a result on this model")
+
+
+@contextlib.contextmanager
+def reusing_child() -> Iterator[None]:
+    """Within the block, the child that ran a job stays to run the next ones, each sent a copy
+    of its model as bytes, until one crashes it: forking a process that has onnx loaded costs
+    about 10 ms of CPU (its page tables copied, what the child writes faulted in, all torn
+    down at exit), more than onnx's shape inference of a small model. On leaving, the kept
+    child is stopped."""
+    outer = _REUSE.on
+    _REUSE.on = True
+    try:
+        yield
+    finally:
+        if not outer:
+            _stop_kept()
+            _REUSE.on, _REUSE.jobs = False, ()
+
+
+@dataclass
+class _Kept:
+    """A forked child: the process that forked it, its pid, the pipe ends this side uses (no
+    request pipe when it runs one job only), and the jobs it can run, by number."""
+
+    owner: int
+    pid: int
+    replies: BinaryIO
+    requests: BinaryIO | None
+    jobs: tuple[Job, ...]
+    ended: str | None = None
+    stopped: bool = False
+
+    def ask(self, number: int, model: onnx.ModelProto) -> Forked:
+        """Job ``number`` run on ``model`` by this child, which is stopped when it died."""
+        payload = model.SerializeToString()
+        assert self.requests is not None
+        with contextlib.suppress(OSError):  # it is gone: the reply finds out how it ended
+            self.requests.write(_REQUEST.pack(number, len(payload)))
+            self.requests.write(payload)
+            self.requests.flush()
+        reply = self.reply()
+        if self.stopped:
+            _REUSE.kept = None
+        return reply
+
+    def reply(self) -> Forked:
+        """The child's next reply; when it ends first, nothing and the signal that killed it."""
+        header = self.replies.read(_REPLY.size)
+        if len(header) == _REPLY.size:
+            status, length = _REPLY.unpack(header)
+            body = self.replies.read(length)
+            if len(body) == length:
+                return Forked(status + body)
+        self.stop()
+        return Forked(b"", self.ended)
+
+    def stop(self) -> None:
+        """Close this side's pipe ends (a kept child exits at the end of its requests) and
+        reap the child."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.close()
+        _, status = os.waitpid(self.pid, 0)
+        self.ended = _ended(status)
+
+    def close(self) -> None:
+        """Close this side's pipe ends."""
+        for stream in (self.requests, self.replies):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+@dataclass
+class _Reuse:
+    """Whether children are kept (within :func:`reusing_child`), the kept one, and the jobs
+    seen so far, which the next child forked will know."""
+
+    on: bool = False
+    kept: _Kept | None = None
+    jobs: tuple[Job, ...] = ()
+
+
+_REUSE = _Reuse()
+
+
+def _kept_child() -> _Kept | None:
+    """The kept child, when this process forked it. One inherited by a forked copy of this
+    process (a worker of a process pool) is not that copy's to use: its pipe ends are closed
+    there and it is forgotten."""
+    kept = _REUSE.kept
+    if kept is not None and kept.owner != os.getpid():
+        kept.close()
+        _REUSE.kept = kept = None
+    return kept
+
+
+def _stop_kept() -> None:
+    """Stop the kept child, if any."""
+    kept, _REUSE.kept = _kept_child(), None
+    if kept is not None:
+        kept.stop()
 
 
 @functools.cache
@@ -87,38 +225,39 @@ def _schema_registry() -> None:
     onnx.defs.get_schema("Identity")
 
 
-def _reported(work: Callable[[], bytes]) -> bytes:
-    """The work's result marked done, or its ModelError's message marked failed."""
-    try:
-        return _DONE + work()
-    except ModelError as error:
-        return _FAILED + error.message.encode("utf-8", "replace")
-
-
-def _fork() -> tuple[int | None, int]:
-    """(the child's pid, or 0 in the child, or None when forking is not possible; the pipe end
-    this side uses: the read end in the parent, the write end in the child)."""
+def _fork(keep: bool = False) -> tuple[int | None, int, int]:
+    """(the child's pid, or 0 in the child, or None when forking is not possible; the reply
+    pipe's end this side uses (read end in the parent, write end in the child); with ``keep``,
+    the request pipe's end this side uses (write end in the parent, read end in the child),
+    else -1)."""
     if not hasattr(os, "fork"):
-        return None, -1
+        return None, -1, -1
     sys.stdout.flush()
     sys.stderr.flush()
-    reader, writer = os.pipe()
+    pipes = [os.pipe(), os.pipe() if keep else (-1, -1)]
+    (reply_reader, reply_writer), (request_reader, request_writer) = pipes
     try:
         with warnings.catch_warnings():  # 3.12+ warns about forking with threads alive
             warnings.simplefilter("ignore", DeprecationWarning)
             child = os.fork()
     except OSError:
-        os.close(reader)
-        os.close(writer)
-        return None, -1
+        _close(reply_reader, reply_writer, request_reader, request_writer)
+        return None, -1, -1
     if child == 0:
-        os.close(reader)
-        return 0, writer
-    os.close(writer)
-    return child, reader
+        _close(reply_reader, request_writer)
+        return 0, reply_writer, request_reader
+    _close(reply_writer, request_reader)
+    return child, reply_reader, request_writer
 
 
-def _serve(work: Callable[[], bytes], writer: int) -> None:
+def _close(*ends: int) -> None:
+    """Close the pipe ends that are open (not -1)."""
+    for end in ends:
+        if end >= 0:
+            os.close(end)
+
+
+def _write_then_exit(work: Callable[[], bytes], writer: int) -> NoReturn:
     """In the child: write the work's result and exit at once, without running this process's
     exit handlers or flushing buffers it inherited; work that raises writes nothing."""
     faulthandler.disable()  # a crash of the work is reported by the parent, in one line
@@ -128,3 +267,39 @@ def _serve(work: Callable[[], bytes], writer: int) -> None:
             pipe.write(payload)
     finally:
         os._exit(0)
+
+
+def _serve(jobs: Sequence[Job], job: Job, model: onnx.ModelProto, writer: int, requests: int) -> NoReturn:
+    """In the child: reply to ``job(model)``, then (kept, ``requests`` open) to each request
+    until they end; exit as :func:`_write_then_exit` does. A job raising anything but a
+    ModelError ends the child without a reply."""
+    faulthandler.disable()
+    try:
+        with os.fdopen(writer, "wb") as replies:
+            _reply(replies, job, model)
+            if requests >= 0:
+                with os.fdopen(requests, "rb") as incoming:
+                    for number, given in _requests(incoming):
+                        _reply(replies, jobs[number], given)
+    finally:
+        os._exit(0)
+
+
+def _requests(incoming: BinaryIO) -> Iterator[tuple[int, onnx.ModelProto]]:
+    """(job number, model) for each request read from ``incoming``, until it ends."""
+    while len(header := incoming.read(_REQUEST.size)) == _REQUEST.size:
+        number, length = _REQUEST.unpack(header)
+        model = onnx.ModelProto()
+        model.ParseFromString(incoming.read(length))
+        yield number, model
+
+
+def _reply(replies: BinaryIO, job: Job, model: onnx.ModelProto) -> None:
+    """Write ``job(model)`` marked done, or its ModelError's message marked failed, framed."""
+    try:
+        body = _DONE + job(model)
+    except ModelError as error:
+        body = _FAILED + error.message.encode("utf-8", "replace")
+    replies.write(_REPLY.pack(body[:1], len(body) - 1))
+    replies.write(memoryview(body)[1:])
+    replies.flush()

@@ -123,7 +123,7 @@ def _infer(model: onnx.ModelProto, ranks: Mapping[str, int]) -> tuple[onnx.Model
     """
     proxied, covered = with_proxies(model, ranks)
     inferred = onnx.ModelProto()
-    inferred.ParseFromString(in_child(lambda: _inferred_bytes(proxied or model), "onnx's shape inference"))
+    inferred.ParseFromString(in_child(_inferred_bytes, proxied or model, "onnx's shape inference"))
     if proxied is not None:
         restore(inferred, model)
     return inferred, covered

@@ -10,6 +10,7 @@ with its results, and models deleted since REF get deltas with no "after".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edgegate.errors import EdgegateError, UsageError
+from edgegate.model.isolate import reusing_child
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
 from edgegate.printable import printable
@@ -122,12 +124,15 @@ class CheckRun:
 
 
 _WORKER: ComparingChecker | None = None
+_WORKER_CHILD = contextlib.ExitStack()  # left when the worker exits, with the child it kept
 
 
 def _start_worker(spec: CheckSpec) -> None:
-    """Process-pool initializer: build this worker's checker once."""
+    """Process-pool initializer: build this worker's checker once; the worker keeps one child
+    for onnx's native work on all its models."""
     global _WORKER
     _WORKER = spec.build()
+    _WORKER_CHILD.enter_context(reusing_child())
 
 
 Checked = tuple[list[ModelResult], list[ModelDelta]]
@@ -204,10 +209,12 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     line = Progress(len(paths), progress if progress is not None else sys.stderr)
     results: list[ModelResult] = []
     deltas: list[ModelDelta] = []
-    for path, (found, changed) in zip(paths, _results(spec, checker, paths, resolve_jobs(jobs, len(paths)))):
-        results.extend(found)
-        deltas.extend(changed)
-        line.advance(path)
+    workers = resolve_jobs(jobs, len(paths))
+    with reusing_child():  # run here (one worker), one child for onnx's native work on all models
+        for path, (found, changed) in zip(paths, _results(spec, checker, paths, workers)):
+            results.extend(found)
+            deltas.extend(changed)
+            line.advance(path)
     line.close()
     if checker.ref is not None:
         deltas.extend(checker.ref.deleted(in_shard(spec.deleted, shard)))
