@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import onnx
@@ -176,3 +177,19 @@ def test_a_forked_copy_of_this_process_does_not_use_the_child_it_inherited() -> 
         mine = _ask("c")
     assert theirs[1] == "b" and theirs[0] not in (kept, str(copy))
     assert mine == [kept, "c"]
+
+
+def test_leaving_the_block_does_not_wait_for_a_forked_copy_holding_the_request_pipe() -> None:
+    with isolate.reusing_child():
+        pid = int(_ask("a")[0])
+        copy = os.fork()
+        if copy == 0:  # a copy of this process (as a pool worker is) that never uses the child
+            time.sleep(30)
+            os._exit(0)
+        left = time.monotonic()
+    waited = time.monotonic() - left
+    os.kill(copy, signal.SIGKILL)
+    os.waitpid(copy, 0)
+    assert waited < 10  # the kept child was stopped, not left waiting for the copy's pipe to close
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

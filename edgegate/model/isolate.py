@@ -95,7 +95,7 @@ def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
         return job(model)
     if child == 0:
         _serve(jobs, job, model, reader, requests)
-    started = _Kept(os.getpid(), child, os.fdopen(reader, "rb"),
+    started = _Child(os.getpid(), child, os.fdopen(reader, "rb"),
                     os.fdopen(requests, "wb") if requests >= 0 else None, jobs)
     reply = started.reply()
     if _REUSE.on and not started.stopped:
@@ -134,7 +134,7 @@ def reusing_child() -> Iterator[None]:
 
 
 @dataclass
-class _Kept:
+class _Child:
     """A forked child: the process that forked it, its pid, the pipe ends this side uses (no
     request pipe when it runs one job only), and the jobs it can run, by number."""
 
@@ -170,13 +170,16 @@ class _Kept:
         self.stop()
         return Forked(b"", self.ended)
 
-    def stop(self) -> None:
-        """Close this side's pipe ends (a kept child exits at the end of its requests) and
-        reap the child."""
+    def stop(self, idle: bool = False) -> None:
+        """Close this side's pipe ends and reap the child. An ``idle`` one, waiting for a
+        request, is killed: it would exit at the end of its requests, but a forked copy of
+        this process may hold the request pipe open."""
         if self.stopped:
             return
         self.stopped = True
         self.close()
+        if idle:
+            os.kill(self.pid, signal.SIGKILL)
         _, status = os.waitpid(self.pid, 0)
         self.ended = _ended(status)
 
@@ -194,14 +197,14 @@ class _Reuse:
     seen so far, which the next child forked will know."""
 
     on: bool = False
-    kept: _Kept | None = None
+    kept: _Child | None = None
     jobs: tuple[Job, ...] = ()
 
 
 _REUSE = _Reuse()
 
 
-def _kept_child() -> _Kept | None:
+def _kept_child() -> _Child | None:
     """The kept child, when this process forked it. One inherited by a forked copy of this
     process (a worker of a process pool) is not that copy's to use: its pipe ends are closed
     there and it is forgotten."""
@@ -216,7 +219,7 @@ def _stop_kept() -> None:
     """Stop the kept child, if any."""
     kept, _REUSE.kept = _kept_child(), None
     if kept is not None:
-        kept.stop()
+        kept.stop(idle=True)
 
 
 @functools.cache
