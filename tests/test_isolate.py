@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -13,8 +14,11 @@ import onnx
 import pytest
 from onnx import helper
 
-from edgegate.errors import ModelError
+from edgegate.errors import EdgegateError, ModelError
+from edgegate.estimator.estimate import estimate
 from edgegate.model import isolate
+from tests.fuzz_models import mutate_bytes, mutate_proto, random_graph, seed_models
+from tests.hostile import models as hostile
 
 MODEL = onnx.ModelProto()
 
@@ -76,15 +80,17 @@ def test_when_fork_is_refused_the_work_runs_here(monkeypatch: pytest.MonkeyPatch
     assert isolate.in_child(_pid, MODEL, "work") == str(os.getpid()).encode()
 
 
-def test_shape_inference_crashing_on_a_model_is_one_line_exit_3(tmp_path: Path) -> None:
-    # onnx's inference of an ai.onnx.ml DictVectorizer reads its input's type without checking
-    # there is one: on a graph input declared without a type, it dies of SIGSEGV
+def _crashing() -> onnx.ModelProto:
+    """onnx's inference of an ai.onnx.ml DictVectorizer reads its input's type without checking
+    there is one: on a graph input declared without a type, it dies of SIGSEGV."""
     node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", string_vocabulary=["a"])
     graph = helper.make_graph([node], "g", [onnx.ValueInfoProto(name="x")], [helper.make_tensor_value_info("y", 1, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                    helper.make_opsetid("ai.onnx.ml", 3)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
+
+
+def test_shape_inference_crashing_on_a_model_is_one_line_exit_3(tmp_path: Path) -> None:
     path = tmp_path / "dictvec.onnx"
-    onnx.save(model, path)
+    onnx.save(_crashing(), path)
     run = subprocess.run([sys.executable, "-m", "edgegate", "estimate", str(path)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 3, run.stderr
@@ -193,3 +199,51 @@ def test_leaving_the_block_does_not_wait_for_a_forked_copy_holding_the_request_p
     assert waited < 10  # the kept child was stopped, not left waiting for the copy's pipe to close
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def _generated(rng: random.Random, index: int, seeds: list[onnx.ModelProto]) -> bytes:
+    """Model ``index`` of a mix of the fuzzers' and hostile catalogue's generators."""
+    makers = [
+        lambda: random_graph(rng).SerializeToString(),
+        lambda: mutate_proto(rng, rng.choice(seeds)).SerializeToString(),
+        lambda: mutate_bytes(rng, rng.choice(seeds).SerializeToString()),
+        lambda: hostile.native_op(rng),
+        lambda: hostile.shape_dataprop(rng),
+        lambda: hostile.malformed(rng),
+        lambda: hostile.fold_blowup(rng),
+        lambda: hostile.deep_nesting(rng.choice([2, 30, 99, 100, 101, 200]), rng.choice(["Loop", "If"]),
+                                     rng.choice([0, 2048])),
+        lambda: hostile.function_model(rng.choice(["recursive", "mutual", "duplicate", "too_many_inputs",
+                                                   "too_few_inputs", "missing", "attr_ref"])),
+        lambda: _crashing().SerializeToString(),
+    ]
+    return makers[index % len(makers)]()
+
+
+def _outcome(path: Path) -> tuple[str, object]:
+    try:
+        return "ok", estimate(path, dims={"batch": 1, "N": 1, "height": 32, "width": 32})
+    except EdgegateError as error:
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.slow
+def test_a_kept_child_estimates_each_generated_model_as_a_child_forked_for_it(tmp_path: Path) -> None:
+    # the kept child sees a copy of the model sent as bytes (after another model), a forked
+    # one the model itself: the same estimate or the same error, crashes included
+    rng, seeds = random.Random(20261204), seed_models()
+    warm = tmp_path / "warm.onnx"
+    warm.write_bytes(random_graph(random.Random(1)).SerializeToString())
+    outcomes = []
+    for index in range(90):
+        path = tmp_path / f"m{index}.onnx"
+        path.write_bytes(_generated(rng, index, seeds))
+        alone = _outcome(path)
+        with isolate.reusing_child():
+            assert _outcome(warm)[0] == "ok"
+            kept = _outcome(path)
+            assert _outcome(warm)[0] == "ok"
+        assert kept == alone, path
+        outcomes.append(alone[0] if alone[0] == "ok" else alone)
+    assert outcomes.count("ok") >= 30 and sum(found[0] == "ModelError" for found in outcomes) >= 20
+    assert sum("crashed on this model (SIGSEGV)" in str(found) for found in outcomes) >= 5
