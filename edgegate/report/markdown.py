@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
-from edgegate.report import delta_lines
 from edgegate.report.facts import (
     Record,
     check_name,
@@ -58,9 +57,12 @@ def write(records: Record, out: TextIO, limit: int = SUMMARY_BYTES) -> None:
     sections = [(_table_head(records), list(_model_rows(records))),
                 (_FAILED_HEAD, list(_detail_rows(records, "FAIL"))),
                 (_WARNINGS_HEAD, list(_detail_rows(records, "warn"))),
-                (_ERRORS_HEAD, list(_error_rows(records))),
-                (delta_lines.markdown_head(records, cell),
-                 list(delta_lines.markdown_rows(records, code, cell)))]
+                (_ERRORS_HEAD, list(_error_rows(records)))]
+    if records.get("deltas"):
+        from edgegate.report import delta_lines  # 2 ms with regression.deltas: only a run with deltas
+
+        sections.append((delta_lines.markdown_head(records, cell),
+                         list(delta_lines.markdown_rows(records, code, cell))))
     dropped = _write_sections(out, head, sections, limit - _NOTE_RESERVE, _size)
     if dropped:
         out.write(f"\n_{dropped} more table rows not shown: GitHub limits a step summary to 1 MiB."

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from edgegate.report import delta_lines
 from edgegate.report.facts import Record, has_limit, label, printable, quantity, room, status, top_layers
 from edgegate.units import format_quantity
 
@@ -27,7 +26,9 @@ def write(records: Record, out: TextIO, quiet: bool = False) -> None:
         write_model(model, records["strict"], out, quiet)
         if not quiet:
             out.write("\n")
-    if not quiet:
+    if not quiet and records.get("deltas"):
+        from edgegate.report import delta_lines  # 2 ms with regression.deltas: only a run with deltas
+
         for line in delta_lines.text_lines(records):
             out.write(f"{line}\n")
     write_tail(records, out)
