@@ -1,4 +1,5 @@
-"""The package's plan holds: every import points down the layers, and no module cycle exists.
+"""The package's plan holds: every import points down the layers, no module cycle exists, and
+a command imports only what it uses (start-up is most of a pre-commit hook's cost).
 
 The layers, bottom to top (README "Layout" says the same): the root's leaf utilities; config
 and model; cost; estimate; target; policy; rules; regression; report; scale; cli. A module may
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from gate_helpers import conv_relu, save, write
 
 PACKAGE = Path(__file__).resolve().parent.parent / "edgegate"
 
@@ -113,6 +115,23 @@ def test_commands_that_read_no_model_import_no_onnx_numpy_or_jsonschema(argv):
     )
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("options", [["--quiet"], ["--format", "json"], ["--github-summary", "summary.md"]])
+def test_a_plain_check_imports_no_regression_layer_git_or_hashlib(tmp_path, options):
+    # 15 ms of a hook's start-up, loaded only for --baseline, --changed-since and --history (their
+    # tests: test_baseline.py, test_ref_deltas.py, test_history_trend.py); hashlib for --shard
+    save(conv_relu(3, 8, 16), tmp_path / "m.onnx")
+    write(tmp_path / "edgegate.yaml", "version: 1\nbudgets:\n  all:\n    limits:\n      macs: {max: 1 GMAC}\n")
+    code = (
+        "import sys; from edgegate.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(code, sorted(m for m in sys.modules"
+        " if m in ('edgegate.vcs', 'hashlib') or m.startswith('edgegate.regression')))"
+    )
+    argv = ["check", *options, "--root", str(tmp_path), str(tmp_path / "m.onnx")]
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
 
 
 def test_dtype_table_matches_onnx():

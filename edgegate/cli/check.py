@@ -39,8 +39,6 @@ from edgegate.cli.runopts import (
 from edgegate.policy.discover import find_policy, shown_path
 from edgegate.policy.load import load_policy
 from edgegate.printable import printable
-from edgegate.regression.history import append_history, check_history_target, current_commit, now
-from edgegate.regression.refs import policy_changes
 from edgegate.report.outputs import (
     add_report_arguments,
     history_output,
@@ -84,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = plan(args.format, report_files(args),
                    args.github_summary, os.environ, {"--history": args.history})
     if args.history:
+        from edgegate.regression.history import check_history_target  # 4 ms: with --history only
+
         check_history_target(args.history)
     spec = CheckSpec(shown_path(find_policy(root, args.policy)), str(root), args.top, args.baseline)
     policy = load_policy(spec.policy)  # an invalid policy stops here (exit 4), whatever is checked
@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
             what = f"model or policy file among the {counted(len(files), 'file given')}"
         files = None if given else models
     if args.changed_since is not None:
+        from edgegate.regression.refs import policy_changes  # imported by with_changes already
+
         spec, changed = with_changes(spec, args.changed_since)
         policy_files = [] if everything else policy_changes(policy, root, args.changed_since, read)
         if policy_files:
@@ -117,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgegate: nothing to check: {printable(note)}", file=sys.stderr)
     try:
         if args.history:
+            from edgegate.regression.history import append_history, current_commit, now  # as above
+
             append_history(args.history, run_.result, now(), current_commit(root))
     finally:  # the reports are written even when the history cannot be
         write_all(outputs, run_.records(), sys.stdout, quiet=args.quiet)

@@ -17,10 +17,8 @@ from edgegate.policy.discover import find_policy, repo_root, shown_path
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
 from edgegate.policy.types import Policy
-from edgegate.regression.refs import RefChange, deleted_models
 from edgegate.rules.engine import discover_models
 from edgegate.scale.parallel import CheckRun, CheckSpec, parse_shard, relative_path, run_checks
-from edgegate.vcs import changed_models
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +85,10 @@ def split_files(policy: Policy, root: Path, files: Sequence[str],
 def with_changes(spec: CheckSpec, ref: str) -> tuple[CheckSpec, list[str]]:
     """``spec`` measuring deltas against ``ref``, and the changed models to check (paths under
     the root): added, modified, renamed or copied since REF; deleted ones get deltas only."""
+    # the regression layer and git (15 ms of a hook's start-up): with --changed-since only
+    from edgegate.regression.refs import RefChange, deleted_models
+    from edgegate.vcs import changed_models
+
     root = Path(spec.root)
     changes = tuple(RefChange(c.path, c.status, c.old_path) for c in changed_models(root, ref))
     deleted = tuple(deleted_models(root, ref))

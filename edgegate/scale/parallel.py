@@ -5,32 +5,36 @@ machine and every run agrees, and each model is in exactly one shard). ``--jobs 
 models in N worker processes, one model (all its budgets) per task so each model is read and
 estimated once; results come back in the serial order, so the RunResult equals a serial run's.
 With a REF (``--changed-since``) each changed model's deltas against its REF version come back
-with its results, and models deleted since REF get deltas with no "after".
+with its results, and models deleted since REF get deltas with no "after". The regression layer
+(baseline, REF versions, git; 15 ms of a pre-commit hook's start-up with hashlib) is imported
+only when a baseline or REF is given: a plain check runs a :class:`PlainChecker`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from edgegate.errors import EdgegateError, UsageError
 from edgegate.model.isolate import reusing_child
 from edgegate.policy.load import load_policy
 from edgegate.policy.select import selects
 from edgegate.printable import printable
-from edgegate.regression.baseline import baseline_deltas, load_baseline
-from edgegate.regression.checker import ComparingChecker
-from edgegate.regression.refs import ModelDelta, RefChange, RefVersions, deltas_document
 from edgegate.rules import unselected, unused_budget
-from edgegate.rules.engine import discover_models
+from edgegate.rules.engine import Checker, discover_models
 from edgegate.rules.findings import ModelResult, RunResult
+
+if TYPE_CHECKING:
+    from edgegate.regression.checker import ComparingChecker
+    from edgegate.regression.refs import ModelDelta, RefChange
+
+    Checked = tuple[list[ModelResult], list[ModelDelta]]
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -49,6 +53,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 def shard_of(relative: str, count: int) -> int:
     """The shard (1..count) of the repo-relative posix path ``relative``: a hash, not an order,
     so adding or removing a model moves no other model between shards."""
+    import hashlib  # 4 ms (OpenSSL): with --shard only
+
     digest = hashlib.sha256(relative.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
 
@@ -95,12 +101,33 @@ class CheckSpec:
     changes: tuple[RefChange, ...] = ()
     deleted: tuple[str, ...] = ()
 
-    def build(self) -> ComparingChecker:
-        """Load the policy (and baseline) and build the checker."""
+    def build(self) -> PlainChecker | ComparingChecker:
+        """Load the policy (and baseline) and build the checker: a ComparingChecker only when
+        there is a baseline or REF to compare with."""
+        if self.baseline is None and self.ref is None:
+            return PlainChecker(load_policy(self.policy), Path(self.root), self.top)
+        # 15 ms (regression layer, git, hashlib): with --baseline or --changed-since only
+        from edgegate.regression.baseline import load_baseline
+        from edgegate.regression.checker import ComparingChecker
+        from edgegate.regression.refs import RefVersions
+
         baseline = None if self.baseline is None else load_baseline(self.baseline)
         policy, root = load_policy(self.policy), Path(self.root)
         ref = None if self.ref is None else RefVersions(policy, root, self.ref, self.changes)
         return ComparingChecker(policy, root, self.top, baseline, ref)
+
+
+class PlainChecker(Checker):
+    """A Checker with nothing to compare with: the part of ComparingChecker that
+    :func:`run_checks` uses (no baseline, no REF, no deltas) without the regression layer."""
+
+    baseline = None
+    ref = None
+
+    def check_all(self, relative: str) -> Checked:
+        """``relative`` under every budget that selects it (policy order), and no deltas."""
+        budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
+        return [self.check_model(budget, relative) for budget in budgets], []
 
 
 @dataclass(frozen=True)
@@ -117,13 +144,15 @@ class CheckRun:
         "baseline", a baseline file) was given."""
         document = self.result.as_records()
         if self.ref is not None:
+            from edgegate.regression.refs import deltas_document  # as in build(): only runs that compare
+
             document["deltas"] = deltas_document(self.ref, self.deltas)
             if self.against != "ref":
                 document["deltas"]["against"] = self.against
         return document
 
 
-_WORKER: ComparingChecker | None = None
+_WORKER: PlainChecker | ComparingChecker | None = None
 _WORKER_CHILD = contextlib.ExitStack()  # left when the worker exits, with the child it kept
 
 
@@ -133,9 +162,6 @@ def _start_worker(spec: CheckSpec) -> None:
     global _WORKER
     _WORKER = spec.build()
     _WORKER_CHILD.enter_context(reusing_child())
-
-
-Checked = tuple[list[ModelResult], list[ModelDelta]]
 
 
 def _check_one(relative: str) -> Checked | tuple[type[EdgegateError], str]:
@@ -161,7 +187,7 @@ def candidates_of(root: Path, files: Sequence[str] | None) -> list[str]:
     return discover_models(root) if files is None else [relative_path(root, f) for f in files]
 
 
-def plan(checker: ComparingChecker, candidates: Sequence[str],
+def plan(checker: Checker, candidates: Sequence[str],
          shard: tuple[int, int] | None) -> tuple[list[str], list[str]]:
     """(models to check, models no budget selects) among ``candidates`` in ``shard``, both in
     the serial run's order."""
@@ -173,7 +199,7 @@ def plan(checker: ComparingChecker, candidates: Sequence[str],
     return chosen, skipped
 
 
-def _results(spec: CheckSpec, checker: ComparingChecker, paths: list[str],
+def _results(spec: CheckSpec, checker: PlainChecker | ComparingChecker, paths: list[str],
              jobs: int) -> Iterator[Checked]:
     """Each path's results and deltas in order: in this process, or from ``jobs`` workers."""
     if jobs <= 1 or len(paths) <= 1:
@@ -225,6 +251,8 @@ def run_checks(spec: CheckSpec, files: Sequence[str] | None, strict: bool = Fals
     result = RunResult(checker.policy.path, tuple(results), strict, no_fail, tuple(skipped),
                        tuple(sorted(notices, key=lambda notice: notice.model)))
     if checker.ref is None and checker.baseline is not None:
+        from edgegate.regression.baseline import baseline_deltas  # imported by build() already
+
         return CheckRun(result, checker.baseline.path, tuple(baseline_deltas(checker.baseline, results)),
                         "baseline")
     return CheckRun(result, spec.ref, tuple(deltas))
