@@ -18,7 +18,6 @@ import gc
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
 
 from edgegate.errors import EdgegateError, ExitCode, UsageError
@@ -196,6 +195,8 @@ def _run(argv: list[str]) -> int:
         return int(ExitCode.USAGE)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("EDGEGATE_DEBUG"):
+            import traceback  # 1 ms: needed only for an internal error under EDGEGATE_DEBUG
+
             traceback.print_exc()
         print(
             f"edgegate: internal error: {type(error).__name__}: {printable(str(error))[:500]} (this is"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`` (did you mean 'flops'?)`` when ``known`` holds a close match for ``name``, else ''."""
+    import difflib  # 1 ms: needed only to word a policy error
+
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
