@@ -1,5 +1,6 @@
 """The package's plan holds: every import points down the layers, no module cycle exists, and
-a command imports only what it uses (start-up is most of a pre-commit hook's cost).
+a command imports only what it uses (start-up is most of a pre-commit hook's cost) and keeps
+numpy's BLAS to one thread.
 
 The layers, bottom to top (README "Layout" says the same): the root's leaf utilities; config
 and model; cost; estimate; target; policy; rules; regression; report; scale; cli. A module may
@@ -10,6 +11,7 @@ public facade (it loads the estimator lazily) and stands above them all.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +134,34 @@ def test_a_plain_check_imports_no_regression_layer_git_or_hashlib(tmp_path, opti
     argv = ["check", *options, "--root", str(tmp_path), str(tmp_path / "m.onnx")]
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "given", "seen"),
+    [(["ops"], None, "1"),  # none given: one thread
+     (["ops"], "3", "3"),  # a user's setting wins
+     (["target", "--help"], None, None)],  # timing the device: numpy's matmul keeps its threads
+)
+def test_the_command_keeps_openblas_to_one_thread_unless_told_or_timing(argv, given, seen):
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = (
+        "import os, sys; from edgegate.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env)
+    assert done.stdout.strip().splitlines()[-1] == str(seen), done.stderr
+
+
+def test_the_library_leaves_the_environment_alone():
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    model = PACKAGE.parent / "examples" / "kws_dscnn.onnx"
+    code = ("import os, sys, edgegate; edgegate.estimate(sys.argv[1], dims={'batch': 1})\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    done = subprocess.run([sys.executable, "-c", code, str(model)], capture_output=True, text=True, env=env)
+    assert done.stdout.strip() == "None", done.stderr
 
 
 def test_dtype_table_matches_onnx():
