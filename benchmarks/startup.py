@@ -6,7 +6,10 @@ times; each row is the median of the child's CPU time (user + system, from ``os.
 "process time" means, less moved by other load than wall time) and of its wall time, and the
 difference from bare ``python -c pass``. The pre-commit hook's command (``edgegate check
 --quiet`` on a staged model, with a policy) is compared with the floor
-``python -c "import onnx; onnx.load(p)"``. Results go to benchmarks/.cache/startup.json.
+``python -c "import onnx; onnx.load(p)"``, and also with that floor's numpy BLAS kept to one
+thread, as the ``edgegate`` command keeps it (the threads OpenBLAS starts at import cost
+0.06-0.12 s of CPU on 2 CPUs): the first difference is what a user pays over loading the
+model, the second is edgegate's own work. Results go to benchmarks/.cache/startup.json.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ budgets:
     limits:
       macs: {max: 1 GMAC}
 """
+HOOK = "pre-commit hook: edgegate check --quiet tiny.onnx"
 # (row, budget in seconds of CPU time above its reference, reference row)
-BUDGETS = {
-    "edgegate --help": (0.15, "python -c pass"),
-    "pre-commit hook: edgegate check --quiet tiny.onnx": (0.15, "floor: import onnx; onnx.load"),
-}
+BUDGETS = [
+    ("edgegate --help", 0.15, "python -c pass"),
+    (HOOK, 0.15, "floor: import onnx; onnx.load"),
+    (HOOK, 0.15, "floor, one BLAS thread"),
+]
 
 
 TINY_MODEL = """
@@ -67,12 +72,14 @@ def commands(folder: Path, model: Path) -> dict[str, list[str]]:
     rows = {"python -c pass": [PY, "-c", "pass"]}
     rows.update({f"import {name}": [PY, "-c", f"import {name}"] for name in DEPENDENCIES})
     rows["floor: import onnx; onnx.load"] = [PY, "-c", f"import onnx; onnx.load({str(model)!r})"]
+    rows["floor, one BLAS thread"] = [PY, "-c", "import os; os.environ['OPENBLAS_NUM_THREADS'] = '1'; "
+                                      f"import onnx; onnx.load({str(model)!r})"]
     rows["edgegate --version"] = [PY, "-m", "edgegate", "--version"]
     rows["edgegate --help"] = [PY, "-m", "edgegate", "--help"]
     rows["edgegate policy validate"] = [PY, "-m", "edgegate", "policy", "validate",
                                         str(folder / "edgegate.yaml")]
     rows["edgegate estimate tiny.onnx"] = [PY, "-m", "edgegate", "estimate", str(model)]
-    rows["pre-commit hook: edgegate check --quiet tiny.onnx"] = [
+    rows[HOOK] = [
         PY, "-m", "edgegate", "check", "--quiet", "--root", str(folder), str(model)]
     return rows
 
@@ -112,14 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | --- |")
     verdicts = {}
     for row in rows:
-        budget = ""
-        if row in BUDGETS:
-            limit, reference = BUDGETS[row]
-            over = cpu[row] - cpu[reference]
-            verdicts[row] = over <= limit
-            budget = f"{over:+.3f} s vs {reference}: {'met' if verdicts[row] else 'MISSED'} (<= {limit} s)"
+        budgets = []
+        for name, limit, reference in BUDGETS:
+            if name == row:
+                over = cpu[row] - cpu[reference]
+                verdicts[f"{row} vs {reference}"] = met = over <= limit
+                budgets.append(f"{over:+.3f} s vs {reference}: {'met' if met else 'MISSED'} (<= {limit} s)")
         above = cpu[row] - cpu["python -c pass"]
-        print(f"| {row} | {cpu[row]:.3f} | {above:+.3f} | {wall[row]:.3f} | {budget} |")
+        print(f"| {row} | {cpu[row]:.3f} | {above:+.3f} | {wall[row]:.3f} | {'; '.join(budgets)} |")
     CACHE.mkdir(exist_ok=True)
     (CACHE / "startup.json").write_text(json.dumps(
         {"cpu_seconds": cpu, "wall_seconds": wall, "load": load, "repeat": args.repeat,
