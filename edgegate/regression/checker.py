@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
-from edgegate.policy.select import selects
 from edgegate.policy.types import Budget, Policy
 from edgegate.regression.baseline import Baseline, shaping
 from edgegate.regression.refs import Before, ModelDelta, RefVersions, model_delta
@@ -35,7 +34,7 @@ class ComparingChecker(Checker):
     def check_all(self, relative: str) -> tuple[list[ModelResult], list[ModelDelta]]:
         """``relative`` under every budget that selects it (policy order), and its deltas
         against REF when it changed since then."""
-        budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
+        budgets = self.budgets_for(relative)
         change = None if self.ref is None else self.ref.changes.get(relative)
         self._at_ref = {} if self.ref is None else self.ref.before(relative, budgets) or {}
         try:

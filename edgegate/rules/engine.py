@@ -45,7 +45,7 @@ class Checker:
         results: list[ModelResult] = []
         skipped: list[str] = []
         for relative in candidates:
-            budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
+            budgets = self.budgets_for(relative)
             if not budgets:
                 skipped.append(relative)
             results.extend(self.check_model(budget, relative) for budget in budgets)
@@ -54,6 +54,10 @@ class Checker:
             notices += unused_budget.notices(self.policy, self._relative(Path(self.policy.path)), candidates)
         return RunResult(self.policy.path, tuple(results), strict, no_fail, tuple(skipped),
                          tuple(sorted(notices, key=lambda notice: notice.model)))
+
+    def budgets_for(self, relative: str) -> list[Budget]:
+        """The policy's budgets that select the model at ``relative``, in policy order."""
+        return [budget for budget in self.policy.budgets if selects(budget, relative)]
 
     def _relative(self, path: Path) -> str:
         """``path`` relative to the root, posix; as given when it lies outside the root."""

@@ -126,8 +126,7 @@ class PlainChecker(Checker):
 
     def check_all(self, relative: str) -> Checked:
         """``relative`` under every budget that selects it (policy order), and no deltas."""
-        budgets = [budget for budget in self.policy.budgets if selects(budget, relative)]
-        return [self.check_model(budget, relative) for budget in budgets], []
+        return [self.check_model(budget, relative) for budget in self.budgets_for(relative)], []
 
 
 @dataclass(frozen=True)
