@@ -90,16 +90,19 @@ def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
     _stop_kept()
     known = _REUSE.jobs if _REUSE.on else ()
     jobs = known if job in known else (*known, job)
-    child, reader, requests = _fork(keep=_REUSE.on)
+    keep = bool(known)  # the block's first job gets a child of its own (see reusing_child)
+    if _REUSE.on:
+        _REUSE.jobs = jobs
+    child, reader, requests = _fork(keep)
     if child is None:
         return job(model)
     if child == 0:
         _serve(jobs, job, model, reader, requests)
     started = _Child(os.getpid(), child, os.fdopen(reader, "rb"),
-                    os.fdopen(requests, "wb") if requests >= 0 else None, jobs)
+                     os.fdopen(requests, "wb") if requests >= 0 else None, jobs)
     reply = started.reply()
-    if _REUSE.on and not started.stopped:
-        _REUSE.jobs, _REUSE.kept = jobs, started
+    if keep and not started.stopped:
+        _REUSE.kept = started
     else:
         started.stop()
     return _answer(reply, what)
@@ -118,11 +121,13 @@ def _answer(reply: Forked, what: str) -> bytes:
 
 @contextlib.contextmanager
 def reusing_child() -> Iterator[None]:
-    """Within the block, the child that ran a job stays to run the next ones, each sent a copy
-    of its model as bytes, until one crashes it: forking a process that has onnx loaded costs
-    about 10 ms of CPU (its page tables copied, what the child writes faulted in, all torn
-    down at exit), more than onnx's shape inference of a small model. On leaving, the kept
-    child is stopped."""
+    """Within the block, one child runs every job after the first, each sent a copy of its
+    model as bytes, until one crashes it: forking a process that has onnx loaded costs about
+    10 ms of CPU (its page tables copied, what the child writes faulted in, all torn down at
+    exit), more than onnx's shape inference of a small model. The first job still gets a
+    child of its own, which exits as it replies: while a child lives, each page this process
+    writes is copied first, and a run of one large model would pay that (0.1 s on a
+    10,000-node graph) for nothing. On leaving, the kept child is stopped."""
     outer = _REUSE.on
     _REUSE.on = True
     try:
@@ -194,7 +199,7 @@ class _Child:
 @dataclass
 class _Reuse:
     """Whether children are kept (within :func:`reusing_child`), the kept one, and the jobs
-    seen so far, which the next child forked will know."""
+    seen so far in the block, which the next child forked will know."""
 
     on: bool = False
     kept: _Child | None = None
