@@ -127,31 +127,39 @@ def test_without_reuse_each_job_gets_its_own_child() -> None:
     assert len({first[0], second[0], str(os.getpid())}) == 3
 
 
+def _warm() -> None:
+    """Run the jobs a block forks a child for each, so that the next one is kept."""
+    for index in range(isolate.ONE_SHOT_JOBS):
+        _ask(f"warm{index}")
+
+
 def test_a_reused_child_runs_each_job_on_the_model_it_is_sent() -> None:
     with isolate.reusing_child():
-        found = [_ask(name) for name in "abcd"]
-        other = _ask("e", job=lambda model: f"{os.getpid()} {model.graph.name}".encode())
-        again = _ask("f")
-    assert [name for _, name in found] == ["a", "b", "c", "d"]
-    # the first job's child exits as it replies; the next ones share one child
-    assert len({pid for pid, _ in found[1:]}) == 1
-    assert len({found[0][0], found[1][0], str(os.getpid())}) == 3
-    assert other[1] == "e" and other[0] != found[1][0]  # a job the kept child did not know: a new child
-    assert again == [other[0], "f"]  # which knows both
+        found = [_ask(name) for name in "abcde"]
+        other = _ask("f", job=lambda model: f"{os.getpid()} {model.graph.name}".encode())
+        again = _ask("g")
+    assert [name for _, name in found] == ["a", "b", "c", "d", "e"]
+    # the first jobs' children exit as they reply; the next ones share one child
+    assert isolate.ONE_SHOT_JOBS == 2
+    assert len({pid for pid, _ in found[2:]}) == 1
+    assert len({found[0][0], found[1][0], found[2][0], str(os.getpid())}) == 4
+    assert other[1] == "f" and other[0] != found[2][0]  # a job the kept child did not know: a new child
+    assert again == [other[0], "g"]  # which knows both
 
 
-def test_the_first_job_of_a_block_gets_a_child_that_exits_as_it_replies() -> None:
+def test_the_first_jobs_of_a_block_get_children_that_exit_as_they_reply() -> None:
     with isolate.reusing_child():
-        first = int(_ask("a")[0])
-        with pytest.raises(ChildProcessError):  # gone and reaped: its pages are this process's again
-            os.waitpid(first, os.WNOHANG)
-        second = int(_ask("b")[0])
-        assert os.waitpid(second, os.WNOHANG) == (0, 0)  # alive, waiting for the next job
+        for name in ("a", "b"):  # one model's inliner and inference, say
+            pid = int(_ask(name)[0])
+            with pytest.raises(ChildProcessError):  # gone and reaped: its pages are this process's again
+                os.waitpid(pid, os.WNOHANG)
+        kept = int(_ask("c")[0])
+        assert os.waitpid(kept, os.WNOHANG) == (0, 0)  # alive, waiting for the next job
 
 
 def test_a_refusal_keeps_the_child_and_a_crash_or_exit_replaces_it() -> None:
     with isolate.reusing_child():
-        _ask("warm")
+        _warm()
         first = _ask("a")
         with pytest.raises(ModelError, match="^refused$"):
             _ask("refuse")
@@ -169,7 +177,7 @@ def test_a_refusal_keeps_the_child_and_a_crash_or_exit_replaces_it() -> None:
 
 def test_leaving_the_block_stops_and_reaps_the_kept_child() -> None:
     with isolate.reusing_child():
-        _ask("warm")
+        _warm()
         pid = int(_ask("a")[0])
         with isolate.reusing_child():  # an inner block leaves the child to the outer one
             assert int(_ask("b")[0]) == pid
@@ -181,7 +189,7 @@ def test_leaving_the_block_stops_and_reaps_the_kept_child() -> None:
 
 def test_a_forked_copy_of_this_process_does_not_use_the_child_it_inherited() -> None:
     with isolate.reusing_child():
-        _ask("warm")
+        _warm()
         kept = _ask("a")[0]
         reader, writer = os.pipe()
         copy = os.fork()
@@ -201,7 +209,7 @@ def test_a_forked_copy_of_this_process_does_not_use_the_child_it_inherited() -> 
 
 def test_leaving_the_block_does_not_wait_for_a_forked_copy_holding_the_request_pipe() -> None:
     with isolate.reusing_child():
-        _ask("warm")
+        _warm()
         pid = int(_ask("a")[0])
         copy = os.fork()
         if copy == 0:  # a copy of this process (as a pool worker is) that never uses the child

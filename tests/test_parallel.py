@@ -15,6 +15,7 @@ from onnx import helper
 
 from edgegate.cli import main
 from edgegate.errors import UsageError
+from edgegate.model import isolate
 from edgegate.scale import parallel
 from edgegate.scale.parallel import CheckSpec, Progress, in_shard, parse_shard, run_checks, shard_of
 
@@ -105,8 +106,8 @@ def test_a_serial_run_keeps_one_child_and_equals_a_run_forking_one_per_model(rep
     assert kept == each
     crashed = [m for m in kept["models"] if "crashed on this model (SIGSEGV)" in (m.get("error") or "")]
     assert [m["model"] for m in crashed] == ["models/group1/crash.onnx"] * len(crashed) and crashed
-    # the first model's own child, one kept for the others, and one more after each crash
-    assert forked_kept == 2 + len(crashed)
+    # a child for each of the first models, one kept for the others, one more after each crash
+    assert forked_kept == isolate.ONE_SHOT_JOBS + 1 + len(crashed)
     assert len(forks) - forked_kept >= len(PATHS) + 1
 
 

@@ -36,6 +36,12 @@ _DONE = b"+"
 _REQUEST = struct.Struct(">IQ")  # the job's number among those the child knows, the model's size
 _REPLY = struct.Struct(">cQ")  # done or failed, the size of the result or message that follows
 
+ONE_SHOT_JOBS = 2
+"""Within :func:`reusing_child`, the first jobs still get a child of their own, which exits as
+it replies: while a child lives, each page this process writes is copied first, and a run of
+one large model would pay that (0.1 s on a 10,000-node graph) for nothing. One model can need
+two jobs: onnx's function inliner, then its shape inference."""
+
 
 @dataclass(frozen=True)
 class Forked:
@@ -90,9 +96,9 @@ def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
     _stop_kept()
     known = _REUSE.jobs if _REUSE.on else ()
     jobs = known if job in known else (*known, job)
-    keep = bool(known)  # the block's first job gets a child of its own (see reusing_child)
+    keep = _REUSE.on and _REUSE.forked >= ONE_SHOT_JOBS
     if _REUSE.on:
-        _REUSE.jobs = jobs
+        _REUSE.jobs, _REUSE.forked = jobs, _REUSE.forked + 1
     child, reader, requests = _fork(keep)
     if child is None:
         return job(model)
@@ -121,13 +127,11 @@ def _answer(reply: Forked, what: str) -> bytes:
 
 @contextlib.contextmanager
 def reusing_child() -> Iterator[None]:
-    """Within the block, one child runs every job after the first, each sent a copy of its
-    model as bytes, until one crashes it: forking a process that has onnx loaded costs about
-    10 ms of CPU (its page tables copied, what the child writes faulted in, all torn down at
-    exit), more than onnx's shape inference of a small model. The first job still gets a
-    child of its own, which exits as it replies: while a child lives, each page this process
-    writes is copied first, and a run of one large model would pay that (0.1 s on a
-    10,000-node graph) for nothing. On leaving, the kept child is stopped."""
+    """Within the block, one child runs every job after the first :data:`ONE_SHOT_JOBS`, each
+    sent a copy of its model as bytes, until one crashes it: forking a process that has onnx
+    loaded costs about 10 ms of CPU (its page tables copied, what the child writes faulted in,
+    all torn down at exit), more than onnx's shape inference of a small model. On leaving, the
+    kept child is stopped."""
     outer = _REUSE.on
     _REUSE.on = True
     try:
@@ -135,7 +139,7 @@ def reusing_child() -> Iterator[None]:
     finally:
         if not outer:
             _stop_kept()
-            _REUSE.on, _REUSE.jobs = False, ()
+            _REUSE.on, _REUSE.jobs, _REUSE.forked = False, (), 0
 
 
 @dataclass
@@ -198,12 +202,13 @@ class _Child:
 
 @dataclass
 class _Reuse:
-    """Whether children are kept (within :func:`reusing_child`), the kept one, and the jobs
-    seen so far in the block, which the next child forked will know."""
+    """Whether children are kept (within :func:`reusing_child`), the kept one, the jobs seen
+    so far in the block, which the next child forked will know, and the children forked."""
 
     on: bool = False
     kept: _Child | None = None
     jobs: tuple[Job, ...] = ()
+    forked: int = 0
 
 
 _REUSE = _Reuse()
