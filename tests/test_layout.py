@@ -177,3 +177,23 @@ def test_the_public_estimate_is_the_function_whatever_was_imported_first():
     code = "import edgegate.estimator.estimate, edgegate; print(edgegate.estimate.__module__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "edgegate.estimator.estimate"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
+                    reason="counts threads in /proc (Linux), and OpenBLAS starts them only with 2+ CPUs")
+def test_the_command_sets_the_thread_count_before_numpy_starts_its_threads():
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    model = PACKAGE.parent / "examples" / "kws_dscnn.onnx"
+    # OpenBLAS stops its threads before a fork (edgegate forks for shape inference) and starts
+    # them again at the next product: one afterwards shows how many it is configured for
+    code = ("import os, sys; from edgegate.cli import main\n"
+            "main(sys.argv[1:]); import numpy\n"
+            "square = numpy.ones((256, 256)); square @ square\n"
+            "print(len(os.listdir('/proc/self/task')))")
+    threads = {}
+    for name, prefix in (("command", ""), ("plain numpy", "import numpy; ")):
+        done = subprocess.run([sys.executable, "-c", prefix + code, "estimate", "--dim", "batch=1", str(model)],
+                              capture_output=True, text=True, env=env)
+        threads[name] = int(done.stdout.strip().splitlines()[-1])
+    assert threads["command"] == 1  # this process's own thread only
+    assert threads["plain numpy"] > 1  # numpy imported first starts OpenBLAS's threads: the test can fail
