@@ -59,7 +59,7 @@ def forked(work: Callable[[], bytes]) -> Forked | None:
     if child is None:
         return None
     if child == 0:
-        _write_then_exit(work, reader)
+        _exit_after(functools.partial(_write, work, reader))
     with os.fdopen(reader, "rb") as pipe:
         output = pipe.read()
     _, status = os.waitpid(child, 0)
@@ -91,8 +91,8 @@ def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
     """
     _schema_registry()
     kept = _kept_child()
-    if kept is not None and job in kept.jobs:
-        return _answer(kept.ask(kept.jobs.index(job), model), what)
+    if kept is not None and job in _REUSE.jobs:  # the jobs known when the kept child was forked
+        return _answer(kept.ask(_REUSE.jobs.index(job), model), what)
     _stop_kept()
     known = _REUSE.jobs if _REUSE.on else ()
     jobs = known if job in known else (*known, job)
@@ -103,9 +103,9 @@ def in_child(job: Job, model: onnx.ModelProto, what: str) -> bytes:
     if child is None:
         return job(model)
     if child == 0:
-        _serve(jobs, job, model, reader, requests)
+        _exit_after(functools.partial(_serve, jobs, job, model, reader, requests))
     started = _Child(os.getpid(), child, os.fdopen(reader, "rb"),
-                     os.fdopen(requests, "wb") if requests >= 0 else None, jobs)
+                     os.fdopen(requests, "wb") if requests >= 0 else None)
     reply = started.reply()
     if keep and not started.stopped:
         _REUSE.kept = started
@@ -144,14 +144,14 @@ def reusing_child() -> Iterator[None]:
 
 @dataclass
 class _Child:
-    """A forked child: the process that forked it, its pid, the pipe ends this side uses (no
-    request pipe when it runs one job only), and the jobs it can run, by number."""
+    """A forked child: the process that forked it, its pid and the pipe ends this side uses (no
+    request pipe when it runs one job only). A kept child runs the jobs :data:`_REUSE` knew
+    when it was forked, by number."""
 
     owner: int
     pid: int
     replies: BinaryIO
     requests: BinaryIO | None
-    jobs: tuple[Job, ...]
     ended: str | None = None
     stopped: bool = False
 
@@ -270,32 +270,32 @@ def _close(*ends: int) -> None:
             os.close(end)
 
 
-def _write_then_exit(work: Callable[[], bytes], writer: int) -> NoReturn:
-    """In the child: write the work's result and exit at once, without running this process's
-    exit handlers or flushing buffers it inherited; work that raises writes nothing."""
+def _exit_after(action: Callable[[], None]) -> NoReturn:
+    """In the child: run ``action``, then exit at once, without running this process's exit
+    handlers or flushing buffers it inherited, whatever ``action`` raised."""
     faulthandler.disable()  # a crash of the work is reported by the parent, in one line
     try:
-        payload = work()
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(payload)
+        action()
     finally:
         os._exit(0)
 
 
-def _serve(jobs: Sequence[Job], job: Job, model: onnx.ModelProto, writer: int, requests: int) -> NoReturn:
+def _write(work: Callable[[], bytes], writer: int) -> None:
+    """In the child: write the work's result; work that raises writes nothing."""
+    payload = work()
+    with os.fdopen(writer, "wb") as pipe:
+        pipe.write(payload)
+
+
+def _serve(jobs: Sequence[Job], job: Job, model: onnx.ModelProto, writer: int, requests: int) -> None:
     """In the child: reply to ``job(model)``, then (kept, ``requests`` open) to each request
-    until they end; exit as :func:`_write_then_exit` does. A job raising anything but a
-    ModelError ends the child without a reply."""
-    faulthandler.disable()
-    try:
-        with os.fdopen(writer, "wb") as replies:
-            _reply(replies, job, model)
-            if requests >= 0:
-                with os.fdopen(requests, "rb") as incoming:
-                    for number, given in _requests(incoming):
-                        _reply(replies, jobs[number], given)
-    finally:
-        os._exit(0)
+    until they end. A job raising anything but a ModelError ends the replies."""
+    with os.fdopen(writer, "wb") as replies:
+        _reply(replies, job, model)
+        if requests >= 0:
+            with os.fdopen(requests, "rb") as incoming:
+                for number, given in _requests(incoming):
+                    _reply(replies, jobs[number], given)
 
 
 def _requests(incoming: BinaryIO) -> Iterator[tuple[int, onnx.ModelProto]]:
