@@ -81,7 +81,10 @@ def value_info(value: onnx.ValueInfoProto) -> TensorInfo:
 
 
 def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
-    """The tensor's values when small and present in the file; None for dropped or external data."""
+    """The tensor's values when small and present in the file; None for dropped or external data,
+    and for values onnx's reader cannot decode. Which tensors those are depends on the onnx and
+    numpy installed (onnx 1.16 under numpy 2 overflows on float8 payloads), so every error the
+    reader can raise on bad data means the same: the values are not known."""
     numel = math.prod(tensor.dims)
     if numel > MAX_FOLD_ELEMENTS or tensor.data_location == onnx.TensorProto.EXTERNAL:
         return None
@@ -89,7 +92,7 @@ def tensor_value(tensor: onnx.TensorProto) -> np.ndarray | None:
         return None
     try:
         return numpy_helper.to_array(tensor)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError):
         return None
 
 
