@@ -24,6 +24,7 @@ from edgegate.estimator.layers import LayerDraft, StoredConstant, draft_layer, s
 from edgegate.estimator.memory import peak_activation, resolve, size_in_bytes
 from edgegate.estimator.result import Estimate, Layer, Settings, Unestimated
 from edgegate.model.bind import bind_inputs
+from edgegate.model.functions import check_local_functions
 from edgegate.model.graph import AnalyzedGraph, Scope, analyze_graph
 from edgegate.model.isolate import in_child
 from edgegate.model.load import load_model, normalize
@@ -151,6 +152,7 @@ def inline_functions(model: onnx.ModelProto) -> onnx.ModelProto:
     """``model`` with its local functions inlined by onnx's (native) inliner, run in a child
     process (edgegate.model.isolate); ModelError when it refuses them (a recursive, duplicated
     or too-deeply nested function, a call with too many inputs) or dies on them."""
+    check_local_functions(model)
     inlined = onnx.ModelProto()
     inlined.ParseFromString(in_child(_inlined_bytes, model, "onnx's function inliner"))
     return inlined
