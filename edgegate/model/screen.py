@@ -170,7 +170,65 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
     return _outputs_in(graph, complete), hazard
 
 
+COUNT_ATTRIBUTES = {"Scan": "num_scan_inputs"}
+"""Attributes that count some of a node's inputs, by default-domain op. onnx before 1.23 sizes
+its work by such a count before it checks it against the inputs (a Scan with num_scan_inputs
+2**40 runs out of memory; without the attribute, onnx 1.16 crashes), so a node whose count is
+beyond its inputs is hidden from inference, as an op of :data:`HIDDEN_DOMAIN` no schema knows:
+its outputs stay unknown, and edgegate says why it cannot cost it."""
+
+HIDDEN_DOMAIN = "edgegate.hidden"
+
+Held = list[tuple[int, int, str | None]]
+"""Nodes hidden from inference: (graph, as :func:`all_graphs` orders them; node; its domain,
+None when the field was not set)."""
+
+
+def _hide_bad_counts(model: onnx.ModelProto) -> Held:
+    """Hide each node of ``model`` whose :data:`COUNT_ATTRIBUTES` attribute is more than its
+    inputs; return where they are, to be shown again."""
+    held: Held = []
+    for ordinal, graph in enumerate(all_graphs(model)):
+        for index, node in enumerate(graph.node):
+            name = COUNT_ATTRIBUTES.get(node.op_type)
+            if name is not None and node.domain in ("", "ai.onnx") and any(
+                    attribute.name == name and attribute.i > len(node.input) for attribute in node.attribute):
+                held.append((ordinal, index, node.domain if node.HasField("domain") else None))
+                node.domain = HIDDEN_DOMAIN
+    if held:
+        model.opset_import.add(domain=HIDDEN_DOMAIN, version=1)
+    return held
+
+
+def _show(model: onnx.ModelProto, held: Held) -> None:
+    """Give the nodes :func:`_hide_bad_counts` hid in ``model`` (or in a copy of it) their domain back."""
+    if not held:
+        return
+    graphs = list(all_graphs(model))
+    for ordinal, index, domain in held:
+        node = graphs[ordinal].node[index]
+        if domain is None:
+            node.ClearField("domain")
+        else:
+            node.domain = domain
+    kept = [opset for opset in model.opset_import if opset.domain != HIDDEN_DOMAIN]
+    del model.opset_import[:]
+    model.opset_import.extend(kept)
+
+
 def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
+    """onnx's shape inference of ``model`` (nodes with a count beyond their inputs hidden from
+    it: :data:`COUNT_ATTRIBUTES`), as :func:`_infer_screened` runs it."""
+    held = _hide_bad_counts(model)
+    try:
+        inferred = _infer_screened(model)
+    finally:
+        _show(model, held)
+    _show(inferred, held)
+    return inferred
+
+
+def _infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
     """onnx's shape inference of ``model``, with data propagation only where it is safe and
     needed: first without it; that result is final when it leaves no shape unknown, or when
     it (or the model itself) holds a hazard; otherwise again with data propagation, falling
