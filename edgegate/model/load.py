@@ -71,11 +71,23 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
         model.ParseFromString(data)
     except DecodeError as error:
         raise ModelError(f"not an ONNX model: protobuf decode error ({error})", shown) from None
+    except UnicodeDecodeError as error:
+        raise ModelError(_not_utf8(error), shown) from None
     if not model.HasField("graph"):
         raise ModelError(f"not an ONNX model: {_describe_content(data)}has no graph", shown)
     normalize(model)
     inline_small_external(model, shown)
     return LoadedModel(model, frozenset(stripped), size)
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    """The problem of a text field whose bytes are not UTF-8, under protobuf's pure-Python
+    backend (``PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python``), which refuses to parse one; the
+    default backend reads it and edgegate.model.names escapes the odd bytes."""
+    field = str(error).rpartition(" in field: ")[2] or "a text field"
+    return (f"{field} is not valid UTF-8, which protobuf's pure-Python backend cannot read"
+            " (its default backend can, from protobuf 4.21 on, with PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"
+            " unset)")
 
 
 def normalize(model: onnx.ModelProto) -> None:
