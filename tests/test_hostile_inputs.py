@@ -384,3 +384,79 @@ def test_shape_arithmetic_overflow_is_not_folded_to_a_wrapped_value():
     assert evaluate("Mul", {}, [np.array([2**32]), np.array([2**31])]) is None
     # exact in range, and integer Div rounds toward zero: -7 / 2 = -3
     assert evaluate("Div", {}, [np.array([-7, 2**62 + 1]), np.array([2, 1])])[0].tolist() == [-3, 2**62 + 1]
+
+
+def _scan_model(count: int, nested: bool = False) -> onnx.ModelProto:
+    """x (3, 2) -> Scan (body: Identity, num_scan_inputs ``count``) -> Relu -> y; with
+    ``nested``, the Scan sits in both branches of an If on a constant condition."""
+    body = helper.make_graph([helper.make_node("Identity", ["si"], ["so"])], "body",
+                             [helper.make_tensor_value_info("si", F32, [2])],
+                             [helper.make_tensor_value_info("so", F32, [2])])
+    scan = helper.make_node("Scan", ["x"], ["s"], body=body, num_scan_inputs=count, name="scan")
+    relu = helper.make_node("Relu", ["s"], ["y"], name="relu")
+    nodes = [scan, relu]
+    if nested:
+        branches = {key: helper.make_graph([scan], key, [], [helper.make_tensor_value_info("s", F32, None)])
+                    for key in ("then_branch", "else_branch")}
+        nodes = [helper.make_node("Constant", [], ["c"], value=numpy_helper.from_array(np.array(True))),
+                 helper.make_node("If", ["c"], ["s"], name="if", **branches), relu]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", F32, [3, 2])],
+                              [helper.make_tensor_value_info("y", F32, None)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["graph", "if-branch"])
+def test_a_scan_counting_more_inputs_than_it_has_is_unestimated_on_every_onnx(nested):
+    # onnx before 1.23 sized its work by num_scan_inputs first (2**40: out of memory) and onnx
+    # 1.16 crashed without it: the node is hidden from inference, and edgegate says why
+    model = _scan_model(2**40, nested)
+    before = model.SerializeToString()
+    e = edgegate.estimate(model)
+    assert model.SerializeToString() == before
+    reasons = {u.node: u.reason for u in e.unestimated}
+    assert reasons["scan"] == "Scan num_scan_inputs 1099511627776 is not a count of its 1 inputs"
+    assert reasons["relu"] == "shape of tensor 'y' is unknown"
+
+
+def test_hidden_nodes_are_shown_again_in_the_model_and_its_inference():
+    from edgegate.model.screen import HIDDEN_DOMAIN, infer_screened
+
+    model = _scan_model(2**40, nested=True)
+    before = model.SerializeToString()
+    inferred = infer_screened(model)
+    assert model.SerializeToString() == before
+    assert [o.domain for o in inferred.opset_import] == [""]
+    scans = [n for g in (inferred.graph.node[1].attribute[0].g, inferred.graph.node[1].attribute[1].g)
+             for n in g.node]
+    assert [(n.op_type, n.domain) for n in scans] == [("Scan", ""), ("Scan", "")]
+    assert HIDDEN_DOMAIN not in inferred.SerializeToString().decode("latin-1")
+
+
+def test_a_scan_with_a_proper_count_is_inferred_and_costed():
+    e = edgegate.estimate(_scan_model(1))
+    assert e.unestimated == ()
+    assert [layer.name for layer in e.layers][-1] == "relu" and e.layers[-1].flops == 6
+
+
+@pytest.mark.parametrize("where", ["node", "tensor", "graph", "dimparam"])
+def test_a_name_that_is_not_utf8_under_the_pure_python_protobuf_is_one_error_line(where, tmp_path):
+    # protobuf's pure-Python backend (PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python, the only one
+    # protobuf 3.x has on Python 3.11) refuses to parse such a name: UnicodeDecodeError was an
+    # internal error; the default backend reads it (test_hostile_mechanisms)
+    import random
+    import subprocess
+    import sys
+
+    from tests.hostile.models import raw_names
+
+    first = random.Random()
+    first.choice = lambda options: options[0]  # type: ignore[method-assign]  # the name b"\xff\xfe"
+    data = raw_names(first, where)
+    (tmp_path / "m.onnx").write_bytes(data)
+    env = {**os.environ, "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"}
+    done = subprocess.run([sys.executable, "-m", "edgegate", "estimate", "m.onnx"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith("edgegate: error: m.onnx: onnx.") and "is not valid UTF-8, which protobuf's" \
+        " pure-Python backend cannot read" in done.stderr
