@@ -13,6 +13,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import edgegate
+from tests.onnx_versions import skip_before
 
 F32, F64, U8, I8, I32 = (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.UINT8, TensorProto.INT8,
                          TensorProto.INT32)
@@ -132,6 +133,8 @@ def _model(op_type, inputs, inits, attrs):
 @pytest.mark.parametrize("name", list(CASES))
 def test_contrib_output_shape_reaches_the_next_op(name):
     (op_type, inputs, inits, attrs), elements, size = CASES[name]
+    if op_type == "MultiHeadAttention":
+        skip_before((1, 17), "Einsum shape inference of the equations the MultiHeadAttention stand-in uses")
     e = edgegate.estimate(_model(op_type, inputs, inits, attrs))
     layers = {layer.name: layer for layer in e.layers}
     assert layers["after"].flops == elements
