@@ -68,7 +68,7 @@ def load_model_info(path: str | os.PathLike[str]) -> LoadedModel:
     data, stripped, size = _read_stripped(shown)
     model = onnx.ModelProto()
     try:
-        model.ParseFromString(data)
+        model.ParseFromString(bytes(data))  # protobuf before 5 takes bytes only, not a bytearray
     except DecodeError as error:
         raise ModelError(f"not an ONNX model: protobuf decode error ({error})", shown) from None
     except UnicodeDecodeError as error:
