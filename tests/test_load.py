@@ -22,6 +22,7 @@ from onnx import TensorProto, helper, numpy_helper
 from edgegate.errors import ModelError
 from edgegate.model import wire
 from edgegate.model.load import load_model, load_model_info, payload_dropped
+from edgegate.model.names import is_repeated
 from edgegate.model.sparse import densify_sparse_initializers
 from edgegate.model.wire import PAYLOAD_THRESHOLD
 
@@ -137,7 +138,7 @@ def _tensors(message: Any) -> Iterator[TensorProto]:
     for descriptor, value in message.ListFields():
         if descriptor.message_type is None:
             continue
-        values = value if descriptor.is_repeated else [value]
+        values = value if is_repeated(descriptor) else [value]
         for item in values:
             if isinstance(item, TensorProto):
                 yield item

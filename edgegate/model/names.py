@@ -17,8 +17,9 @@ _STRING = FieldDescriptor.TYPE_STRING
 _MESSAGE = FieldDescriptor.TYPE_MESSAGE
 
 
-def _repeated(field: FieldDescriptor) -> bool:
-    """True for a repeated field (across protobuf versions)."""
+def is_repeated(field: FieldDescriptor) -> bool:
+    """True for a repeated field, in every protobuf: ``is_repeated`` where it has one (4.21 has
+    not), else ``label``, which newer ones deprecate."""
     flag = getattr(field, "is_repeated", None)
     return bool(flag) if flag is not None else field.label == FieldDescriptor.LABEL_REPEATED
 
@@ -39,7 +40,7 @@ def decode_names(message: Message) -> int:
                 continue
             repeated = _REPEATED.get(field)
             if repeated is None:
-                repeated = _REPEATED[field] = _repeated(field)
+                repeated = _REPEATED[field] = is_repeated(field)
             if kind == _MESSAGE:
                 if repeated:
                     stack.extend(value)

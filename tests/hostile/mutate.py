@@ -14,6 +14,7 @@ from pathlib import Path
 import onnx
 from google.protobuf.message import Message
 
+from edgegate.model.names import is_repeated
 from tests.hostile import models as M
 from tests.hostile.models import EXTREME_INTS
 
@@ -70,16 +71,10 @@ def mutate_model(rng: random.Random, data: bytes) -> bytes:
     return bytes(out)
 
 
-def _repeated(descriptor) -> bool:
-    if hasattr(descriptor, "is_repeated"):
-        return bool(descriptor.is_repeated)
-    return descriptor.label == descriptor.LABEL_REPEATED
-
-
 def _ints_fields(message: Message, found: list) -> None:
     for descriptor, value in message.ListFields():
         if descriptor.type == descriptor.TYPE_MESSAGE:
-            items = value if _repeated(descriptor) else [value]
+            items = value if is_repeated(descriptor) else [value]
             for item in items:
                 _ints_fields(item, found)
         elif descriptor.cpp_type in (descriptor.CPPTYPE_INT64, descriptor.CPPTYPE_INT32,
@@ -103,7 +98,7 @@ def mutate_fields(rng: random.Random, data: bytes) -> bytes:
         if descriptor.cpp_type == descriptor.CPPTYPE_UINT64:
             value = abs(value) % 2**64
         try:
-            if _repeated(descriptor):
+            if is_repeated(descriptor):
                 field = getattr(message, descriptor.name)
                 if len(field):
                     field[rng.randrange(len(field))] = value
