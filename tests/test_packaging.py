@@ -77,3 +77,29 @@ def test_a_preset_loads_from_an_installed_wheel(tmp_path):
     assert loaded == "coral-usb-accelerator 4000000000000.0 8000000"
     assert _run(str(tmp_path / "venv" / "bin" / "edgegate"), "policy", "validate", "edgegate.yaml",
                 cwd=work, env=env) == "edgegate.yaml: valid (1 budget)\n"
+
+
+def test_the_oldest_constraints_hold_every_runtime_dependency_at_its_floor():
+    # .ci/run installs these for its second run of the suite: a floor raised or a dependency
+    # added in pyproject.toml without them would leave that run testing other versions
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    def name(text: str) -> str:
+        return re.sub(r"[-_.]+", "-", text).lower()
+
+    floors = {}
+    for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        wanted = Requirement(spec)
+        lower = [s.version for s in wanted.specifier if s.operator == ">="]
+        assert len(lower) == 1, f"{spec}: give one floor (>=), so the oldest run can test it"
+        floors[name(wanted.name)] = Version(lower[0])
+    lines = (ROOT / ".ci" / "oldest-constraints.txt").read_text().splitlines()
+    pins = {}
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            pinned = Requirement(line)
+            (specifier,) = pinned.specifier
+            assert specifier.operator == "==", line
+            pins[name(pinned.name)] = Version(specifier.version)
+    assert pins == floors
