@@ -47,11 +47,14 @@ def _constant_array(value: onnx.ValueInfoProto, number: float) -> np.ndarray:
                            " bool, integer or float type)")
     if not math.isfinite(number):
         raise BindingError(f"{where}: {number} is not a finite number")
+    low: float  # an int for integer types: compared exactly, whatever the int64 bound
+    high: float
     if dtype.kind == "b":
         low, high = 0, 1
+    elif dtype.kind in "iu":
+        low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
     else:
-        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
-        low, high = info.min, info.max
+        low, high = float(np.finfo(dtype).min), float(np.finfo(dtype).max)
     if not low <= number <= high or (dtype.kind in "biu" and number != int(number)):
         raise BindingError(f"{where}: {number:g} does not fit the input's type {dtype.name}")
     return np.full(shape, int(number) if dtype.kind in "biu" else number, dtype=dtype)

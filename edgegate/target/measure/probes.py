@@ -60,8 +60,8 @@ class Chain:
         name = f"w{len(self.weights)}"
         values: np.ndarray
         if np.issubdtype(dtype, np.integer):
-            info = np.iinfo(dtype)
-            values = self.rng.integers(max(info.min, -8), min(info.max, 8), size=tuple(shape)).astype(dtype)
+            low, high = max(int(np.iinfo(dtype).min), -8), min(int(np.iinfo(dtype).max), 8)
+            values = self.rng.integers(low, high, size=tuple(shape)).astype(dtype)
         else:
             values = (self.rng.standard_normal(tuple(shape)) * 0.05).astype(dtype)
         self.weights.append(numpy_helper.from_array(values, name))
