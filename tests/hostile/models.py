@@ -545,7 +545,7 @@ def native_op(rng: random.Random) -> bytes:
             array = np.array(values, dtype=object).reshape(shape)
             try:
                 data = array.astype(_NUMPY[elem])
-            except (OverflowError, ValueError, TypeError):
+            except (OverflowError, ValueError, TypeError, DeprecationWarning):  # numpy 1.x: a warning
                 data = np.zeros(shape, _NUMPY[elem])
             inits.append(numpy_helper.from_array(data, name).SerializeToString())
         else:
