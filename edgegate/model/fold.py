@@ -69,6 +69,17 @@ def _mod(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     return [np.fmod(a, b) if attrs.get("fmod", 0) else np.mod(a, b)]
 
 
+def _vector(value: Any) -> list[int]:
+    """A 1-D integer operand (a shape, Slice's starts, ends, axes and steps) as Python ints.
+    ValueError for any other rank: numpy 1.x turns each row of a 2-D one into an int (with a
+    warning since 1.25) where numpy 2 refuses, and a malformed operand must fold alike under
+    every numpy: not at all."""
+    array = np.asarray(value)
+    if array.ndim != 1:
+        raise ValueError(f"a {array.ndim}-D operand where a 1-D one belongs")
+    return [int(x) for x in array]
+
+
 def _slice(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
     if "starts" in attrs:
@@ -76,9 +87,9 @@ def _slice(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
         axes = list(attrs.get("axes", range(len(starts))))
         steps = [1] * len(starts)
     else:
-        starts, ends = [int(x) for x in v[1]], [int(x) for x in v[2]]
-        axes = [int(x) for x in v[3]] if len(v) > 3 and v[3] is not None else list(range(len(starts)))
-        steps = [int(x) for x in v[4]] if len(v) > 4 and v[4] is not None else [1] * len(starts)
+        starts, ends = _vector(v[1]), _vector(v[2])
+        axes = _vector(v[3]) if len(v) > 3 and v[3] is not None else list(range(len(starts)))
+        steps = _vector(v[4]) if len(v) > 4 and v[4] is not None else [1] * len(starts)
     index = [slice(None)] * data.ndim
     for start, end, axis, step in zip(starts, ends, axes, steps):
         index[axis] = slice(start, end, step)
@@ -109,7 +120,7 @@ def _concat(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
 
 def _reshape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
-    shape = [int(s) for s in v[1]]
+    shape = _vector(v[1])
     if not attrs.get("allowzero", 0):
         shape = [data.shape[i] if s == 0 else s for i, s in enumerate(shape)]
     return [data.reshape(shape)]
@@ -118,7 +129,7 @@ def _reshape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
 def _constant_of_shape(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     fill = attrs.get("value")
     fill = np.asarray(fill).ravel() if fill is not None else np.zeros(1, np.float32)
-    return [np.full([int(s) for s in v[0]], fill[0], dtype=fill.dtype)]
+    return [np.full(_vector(v[0]), fill[0], dtype=fill.dtype)]
 
 
 def _range(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
@@ -179,7 +190,7 @@ def _clip(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
 
 def _expand(attrs: Mapping[str, Any], v: Values) -> list[np.ndarray]:
     data = np.asarray(v[0])
-    shape = np.broadcast_shapes(data.shape, tuple(int(s) for s in v[1]))
+    shape = np.broadcast_shapes(data.shape, tuple(_vector(v[1])))
     return [np.broadcast_to(data, shape).copy()]
 
 
