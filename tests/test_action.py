@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 from gate_helpers import conv_relu, save, write
 from git_helpers import ROOT, commit, git, git_env, init, source_repo
@@ -27,6 +26,8 @@ from packaging.requirements import Requirement
 from edgegate.cli.action import cache_key
 from edgegate.report.comment import MARKER
 from edgegate.version import __version__
+
+tomllib = pytest.importorskip("tomllib", reason="needs Python 3.11 or later (tomllib) to read pyproject.toml")
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 STEPS = ACTION["runs"]["steps"]

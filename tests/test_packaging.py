@@ -11,7 +11,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-import tomllib
+
+tomllib = pytest.importorskip("tomllib", reason="needs Python 3.11 or later (tomllib) to read pyproject.toml")
 
 ROOT = Path(__file__).resolve().parents[1]
 
