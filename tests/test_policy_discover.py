@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,7 @@ def test_pyproject_without_tool_table_is_not_a_policy(tmp_path):
         " (`edgegate init` writes one), or add [tool.edgegate] to pyproject.toml")
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="reading [tool.edgegate] needs Python 3.11 (tomllib)")
 def test_pyproject_policy_loads_and_errors_name_the_table(tmp_path):
     path = write(tmp_path / "pyproject.toml", """\
 [project]
@@ -110,3 +112,29 @@ def test_budget_include_and_exclude():
     assert not selects(budget, "models/detector/v2/yolo_fp32.onnx")
     assert not selects(budget, "models/kws/tiny.onnx")
     assert selects(Budget("all"), "x/y/z.onnx")  # the default include is **/*.onnx
+
+
+@pytest.mark.parametrize("text, has_table", [
+    ('[project]\nname = "x"\ndependencies = ["edgegate"]\n', False),
+    ("[tool.ruff]\nline-length = 100\n", False),
+    ("[tool.black]\nedgegate = 1\n", False),
+    ("[tool]\nruff = {}\n[project]\nedgegate = 1\n", False),
+    ("[tool.edgegate]\nversion = 1\n", True),
+    ("[tool.ruff]\nx = 1\n[tool.edgegate.budgets.a]\nx = 1\n", True),
+    ("tool.edgegate.version = 1\n", True),
+    ('[tool]\nfoo = ["a"]\nedgegate = { version = 1 }\n', True),
+    ('[ tool . "edgegate" ]\nversion = 1\n', True),
+])
+def test_without_tomllib_a_pyproject_without_the_table_is_no_policy(text, has_table, monkeypatch):
+    # Python 3.10 has no TOML reader: most projects' pyproject.toml has no [tool.edgegate] and
+    # must not stop discovery; one that may have it is an error saying what is needed
+    from types import SimpleNamespace
+
+    from edgegate.config import document
+
+    monkeypatch.setattr(document, "sys", SimpleNamespace(version_info=(3, 10, 13)))
+    if not has_table:
+        assert document.load_pyproject("pyproject.toml", text) is None
+        return
+    with pytest.raises(PolicyError, match=r"pyproject.toml.*needs Python 3.11 or later \(tomllib\)"):
+        document.load_pyproject("pyproject.toml", text)

@@ -13,6 +13,7 @@ its position: bad YAML (control characters included), collections nested deeper 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,9 +233,27 @@ def _position(path: str, node: yaml.Node) -> Position:
     return Position(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_EDGEGATE_TABLE = re.compile(
+    r"""^[ \t]*(\[[ \t]*tool[ \t]*\.[ \t]*["']?edgegate\b|tool[ \t]*\.[ \t]*["']?edgegate\b)""", re.MULTILINE)
+"""A line that may open or set the ``[tool.edgegate]`` table: a ``[tool.edgegate...]`` header or
+a ``tool.edgegate...`` dotted key (a ``[tool]`` table with an ``edgegate`` key is caught by
+:data:`_TOOL_TABLE` and the key)."""
+
+_TOOL_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\][^\n]*\n"  # a [tool] header, then lines
+                         r"(?:(?![ \t]*\[)[^\n]*\n)*?"  # up to the next header
+                         r"""[ \t]*["']?edgegate\b""", re.MULTILINE)  # to an edgegate key
+"""A ``[tool]`` table whose lines (up to the next table header) set an ``edgegate`` key."""
+
+
 def load_pyproject(path: str, text: str) -> Document | None:
-    """The ``[tool.edgegate]`` table of a pyproject.toml as a Document, or None when it has none."""
+    """The ``[tool.edgegate]`` table of a pyproject.toml as a Document, or None when it has none.
+
+    Python 3.10 has no TOML reader: there a pyproject.toml without the table (most projects
+    have one) is still no policy, and one that may have it is an error saying what is needed.
+    """
     if sys.version_info < (3, 11):
+        if _EDGEGATE_TABLE.search(text) is None and _TOOL_TABLE.search(text) is None:
+            return None
         raise PolicyError("reading [tool.edgegate] needs Python 3.11 or later (tomllib)", path)
     import tomllib
 
