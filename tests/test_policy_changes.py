@@ -5,6 +5,8 @@ file given as a FILE argument (as pre-commit passes it) means the same. Real git
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from gate_helpers import conv_relu, save, write
 from git_helpers import commit, init
@@ -81,6 +83,7 @@ def test_a_change_to_a_file_the_policy_extends_checks_every_model(repo, capsys):
                                        " checking all 2 models\n")
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="reading [tool.edgegate] needs Python 3.11 (tomllib)")
 def test_pyproject_counts_only_when_its_edgegate_table_changes(repo, capsys):
     (repo / "edgegate.yaml").unlink()
     table = "[tool.edgegate]\nversion = 1\n[tool.edgegate.budgets.all.limits.flops]\nmax = {}\n"

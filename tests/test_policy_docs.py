@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def test_every_policy_snippet_loads(tmp_path, doc, index, mark, body):
     _write_named_files(tmp_path)
     if mark.startswith("file:"):
         path = tmp_path / mark[len("file:"):].strip()
+        if path.suffix == ".toml" and sys.version_info < (3, 11):
+            pytest.skip("reading [tool.edgegate] needs Python 3.11 (tomllib)")
     else:
         path = tmp_path / f"snippet{index}.yaml"
         path.write_text(body, encoding="utf-8")
