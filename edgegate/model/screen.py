@@ -173,9 +173,10 @@ def _survey(inferred: onnx.ModelProto) -> tuple[bool, str | None]:
 COUNT_ATTRIBUTES = {"Scan": "num_scan_inputs"}
 """Attributes that count some of a node's inputs, by default-domain op. onnx before 1.23 sizes
 its work by such a count before it checks it against the inputs (a Scan with num_scan_inputs
-2**40 runs out of memory; without the attribute, onnx 1.16 crashes), so a node whose count is
-beyond its inputs is hidden from inference, as an op of :data:`HIDDEN_DOMAIN` no schema knows:
-its outputs stay unknown, and edgegate says why it cannot cost it."""
+2**40 runs out of memory, -1 fails in a C++ vector; without the attribute, onnx 1.16 crashes),
+so a node whose count is not between 1 and its inputs is hidden from inference, as an op of
+:data:`HIDDEN_DOMAIN` no schema knows: its outputs stay unknown, and edgegate says why it
+cannot cost it."""
 
 HIDDEN_DOMAIN = "edgegate.hidden"
 
@@ -185,14 +186,15 @@ None when the field was not set)."""
 
 
 def _hide_bad_counts(model: onnx.ModelProto) -> Held:
-    """Hide each node of ``model`` whose :data:`COUNT_ATTRIBUTES` attribute is more than its
-    inputs; return where they are, to be shown again."""
+    """Hide each node of ``model`` whose :data:`COUNT_ATTRIBUTES` attribute is not between 1 and
+    its number of inputs; return where they are, to be shown again."""
     held: Held = []
     for ordinal, graph in enumerate(all_graphs(model)):
         for index, node in enumerate(graph.node):
             name = COUNT_ATTRIBUTES.get(node.op_type)
             if name is not None and node.domain in ("", "ai.onnx") and any(
-                    attribute.name == name and attribute.i > len(node.input) for attribute in node.attribute):
+                    attribute.name == name and not 1 <= attribute.i <= len(node.input)
+                    for attribute in node.attribute):
                 held.append((ordinal, index, node.domain if node.HasField("domain") else None))
                 node.domain = HIDDEN_DOMAIN
     if held:
@@ -217,8 +219,8 @@ def _show(model: onnx.ModelProto, held: Held) -> None:
 
 
 def infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
-    """onnx's shape inference of ``model`` (nodes with a count beyond their inputs hidden from
-    it: :data:`COUNT_ATTRIBUTES`), as :func:`_infer_screened` runs it."""
+    """onnx's shape inference of ``model`` (nodes whose count is no count of their inputs hidden
+    from it: :data:`COUNT_ATTRIBUTES`), as :func:`_infer_screened` runs it."""
     held = _hide_bad_counts(model)
     try:
         inferred = _infer_screened(model)
