@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import onnx
 
+from edgegate.errors import ModelError
+from edgegate.model.consistency import inconsistency
 from edgegate.model.domains import DEFAULT_DOMAINS
 from edgegate.model.fold import evaluate
 from edgegate.model.info import NodeInfo, TensorInfo
@@ -414,6 +416,10 @@ def analyze_graph(
         if node.graphs:
             data += sorted(name for sub in node.graphs for name in captured_names(sub))
         info = _node_info(node, folding.attrs[index], scope)
+        problem = inconsistency(info)
+        if problem is not None:
+            raise ModelError(f"shape inference gives node '{info.name}' ({info.op_type}) shapes that do"
+                             f" not add up: {problem}")
         if shapes_known:
             shapes_known = _shapes_known(info.inputs) and _shapes_known(info.outputs)
         active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
