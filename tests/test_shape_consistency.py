@@ -99,3 +99,13 @@ def _info(op_type, inputs, outputs, **attrs) -> NodeInfo:
 ])
 def test_inconsistency_says_what_does_not_add_up(info, problem):
     assert inconsistency(info) == problem
+
+
+def test_a_folded_concat_past_2_31_is_right_or_refused():
+    # Expand of a stored constant is a constant too big to evaluate: its shape, and the Concat
+    # of it, come from inference, so the check applies to folded nodes as well
+    nodes = [helper.make_node("Expand", ["one", "s"], ["c"]), helper.make_node("Concat", ["c", "c"], ["cc"], axis=0),
+             helper.make_node("Add", ["x", "cc"], ["r"], name="relu")]
+    model = _model(nodes, [("x", [1])], [numpy_helper.from_array(np.ones(1, np.float32), "one"),
+                                         numpy_helper.from_array(np.array([BIG], np.int64), "s")])
+    _right_or_refused(model, 2 * BIG)

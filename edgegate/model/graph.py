@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 
 from edgegate.errors import ModelError
-from edgegate.model.consistency import inconsistency
+from edgegate.model.consistency import CHECKS, inconsistency
 from edgegate.model.domains import DEFAULT_DOMAINS
 from edgegate.model.fold import evaluate
 from edgegate.model.info import NodeInfo, TensorInfo
@@ -268,6 +268,15 @@ def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInf
     )
 
 
+def _folded_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope,
+                 constants: list[TensorInfo]) -> NodeInfo:
+    """A folded node's info: its outputs are the ``constants`` it folded to."""
+    folded = {constant.name: constant for constant in constants}
+    info = _node_info(node, attrs, scope)
+    return NodeInfo(info.name, info.op_type, info.domain, attrs, info.inputs,
+                    tuple(folded.get(name) if name else None for name in node.outputs))
+
+
 def _tensors(scope: Scope, names: tuple[str, ...]) -> tuple[TensorInfo | None, ...]:
     """The named tensors' infos (unknown shape when nothing declares one; None for ''), in one
     pass: every active node's inputs and outputs go through here."""
@@ -350,6 +359,8 @@ def fold_graph(
             if folding.shapes_known:
                 folding.shapes_known = _outputs_known(node, scope)
             continue
+        if node.op_type in CHECKS:  # a folded node's shapes too may come from inference
+            _check_consistent(_folded_info(node, attrs, scope, constants))
         _record_provenance(node, constants, scope)
         for constant in constants:
             scope.tensors[constant.name] = constant
@@ -358,6 +369,14 @@ def fold_graph(
             elif folding.shapes_known and not constant.known:
                 folding.shapes_known = False
     return folding
+
+
+def _check_consistent(info: NodeInfo) -> None:
+    """ModelError when the node's inferred shapes do not add up (edgegate.model.consistency)."""
+    problem = inconsistency(info)
+    if problem is not None:
+        raise ModelError(f"shape inference gives node '{info.name}' ({info.op_type}) shapes that do"
+                         f" not add up: {problem}")
 
 
 def _outputs_known(node: RawNode, scope: Scope) -> bool:
@@ -416,10 +435,7 @@ def analyze_graph(
         if node.graphs:
             data += sorted(name for sub in node.graphs for name in captured_names(sub))
         info = _node_info(node, folding.attrs[index], scope)
-        problem = inconsistency(info)
-        if problem is not None:
-            raise ModelError(f"shape inference gives node '{info.name}' ({info.op_type}) shapes that do"
-                             f" not add up: {problem}")
+        _check_consistent(info)
         if shapes_known:
             shapes_known = _shapes_known(info.inputs) and _shapes_known(info.outputs)
         active.append(ActiveNode(info, tuple(dict.fromkeys(data))))
