@@ -54,7 +54,7 @@ def test_a_reshape_to_another_size_is_a_malformed_model():
     model = _model([helper.make_node("Reshape", ["a", "s"], ["y"]), helper.make_node("Relu", ["y"], ["r"])],
                    [("a", [2, 3])], [numpy_helper.from_array(np.array([5], np.int64), "s")])
     with pytest.raises(edgegate.ModelError, match="node 'Reshape:y' .Reshape. shapes that do not add up:"
-                       " its input has 6 elements, its output 5: the model is malformed"):
+                       " its input has 6 elements, its output 5: the model is malformed, or a dimension is bound to a size it cannot take"):
         edgegate.estimate(model)
 
 
@@ -80,16 +80,16 @@ def _info(op_type, inputs, outputs, **attrs) -> NodeInfo:
 @pytest.mark.parametrize("info, problem", [
     (_info("Concat", [(2, 3), (2, 4)], [(2, 7)], axis=1), None),
     (_info("Concat", [(2, 3), (2, 4)], [(2, 6)], axis=-1),
-     "its inputs add up to 7 along axis 1, its output has 6: the model is malformed"),
+     "its inputs add up to 7 along axis 1, its output has 6: the model is malformed, or a dimension is bound to a size it cannot take"),
     (_info("Concat", [(BIG,), (BIG,)], [(1705032704,)], axis=0),
      "its inputs add up to 6000000000 along axis 0, its output has 1705032704"
      " (onnx wraps some dimensions of 2^31 or more)"),
     (_info("Split", [(10, 2)], [(4, 2), (6, 2)]), None),
     (_info("Split", [(10, 2)], [(4, 2), (5, 2)]), "its input has 10 along axis 0, its outputs add up to 9:"
-     " the model is malformed"),
+     " the model is malformed, or a dimension is bound to a size it cannot take"),
     (_info("Reshape", [(2, 3), (2,)], [(3, 2)]), None),
     (_info("Flatten", [(2, 3, 4)], [(2, 13)], axis=1), "its input has 24 elements, its output 26:"
-     " the model is malformed"),
+     " the model is malformed, or a dimension is bound to a size it cannot take"),
     # nothing to say: a shape unknown, an output omitted, a mistyped or out-of-range axis, another op
     (_info("Concat", [(2, 3), None], [(2, 6)], axis=1), None),
     (_info("Split", [(10, 2)], [(4, 2), None]), None),
@@ -109,3 +109,21 @@ def test_a_folded_concat_past_2_31_is_right_or_refused():
     model = _model(nodes, [("x", [1])], [numpy_helper.from_array(np.ones(1, np.float32), "one"),
                                          numpy_helper.from_array(np.array([BIG], np.int64), "s")])
     _right_or_refused(model, 2 * BIG)
+
+
+def test_a_binding_a_reshape_cannot_take_is_refused(tmp_path, capsys):
+    # a Reshape to a stored [1, 16, 64] of a (1, seq, 64) input: bound seq=10, it had been costed
+    # on shapes that do not fit each other
+    from edgegate.cli import main
+
+    graph = helper.make_graph([helper.make_node("Reshape", ["x", "s"], ["y"]), helper.make_node("Relu", ["y"], ["r"])],
+                              "g", [helper.make_tensor_value_info("x", F32, [1, "seq", 64])],
+                              [helper.make_tensor_value_info("r", F32, None)],
+                              [numpy_helper.from_array(np.array([1, 16, 64], np.int64), "s")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), str(tmp_path / "m.onnx"))
+    assert main(["estimate", str(tmp_path / "m.onnx"), "--dim", "seq=16"]) == 0
+    capsys.readouterr()
+    assert main(["estimate", str(tmp_path / "m.onnx"), "--dim", "seq=10"]) == 3
+    assert capsys.readouterr().err.strip().endswith(
+        "its input has 640 elements, its output 1024: the model is malformed, or a dimension is bound to a"
+        " size it cannot take")

@@ -99,4 +99,4 @@ def inconsistency(info: NodeInfo) -> str | None:
     shapes = [t.shape for t in (*info.inputs, *info.outputs) if t is not None and t.shape is not None]
     if any(math.prod(shape) >= WRAP for shape in shapes):
         return f"{problem} (onnx wraps some dimensions of 2^31 or more)"
-    return f"{problem}: the model is malformed"
+    return f"{problem}: the model is malformed, or a dimension is bound to a size it cannot take"
