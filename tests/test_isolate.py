@@ -106,8 +106,12 @@ def _named(name: str) -> onnx.ModelProto:
 
 
 def _by_name(model: onnx.ModelProto) -> bytes:
-    """The child's pid and the model's name; "refuse" is refused, "crash" crashes, "exit" exits."""
+    """The child's pid and the model's name; "refuse" is refused, "crash" crashes, "exit" exits;
+    "retire..." retires the child first."""
     name = model.graph.name
+    if name.startswith("retire"):
+        isolate.retire()
+        name = name.partition("-")[2] or name
     if name == "refuse":
         raise ModelError("refused")
     if name == "crash":
@@ -173,6 +177,54 @@ def test_a_refusal_keeps_the_child_and_a_crash_or_exit_replaces_it() -> None:
     assert first[0] == second[0]
     assert len({second[0], third[0], fourth[0]}) == 3
     assert [first[1], second[1], third[1], fourth[1]] == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["done", "refused"])
+def test_a_job_that_retires_the_kept_child_gets_its_reply_and_the_next_job_a_new_child(refused) -> None:
+    # a child that recovered from running out of memory replies, then exits: the next model
+    # is not handed to a heap in an unknown state
+    with isolate.reusing_child():
+        _warm()
+        kept = _ask("a")[0]
+        if refused:
+            with pytest.raises(ModelError, match="^refused$"):
+                _ask("retire-refuse")
+        else:
+            assert _ask("retire") == [kept, "retire"]  # the kept child ran it, then exited
+        with pytest.raises(ChildProcessError):  # and was reaped
+            os.waitpid(int(kept), os.WNOHANG)
+        assert isolate._REUSE.kept is None
+        after = _ask("b")
+        assert after[1] == "b" and after[0] != kept
+        assert _ask("c") == [after[0], "c"]  # the new child is kept in turn
+
+
+def test_inference_out_of_memory_retires_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edgegate.model import screen
+
+    real = screen.shape_inference.infer_shapes
+
+    def infer(model, *args, **kwargs):
+        if model.graph.name == "oom":
+            raise MemoryError
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(screen.shape_inference, "infer_shapes", infer)  # the children inherit it
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "g", [helper.make_tensor_value_info("x", 1, [1, 4])],
+        [helper.make_tensor_value_info("y", 1, None)]))
+    with isolate.reusing_child():
+        _warm()
+        assert estimate(model).flops == 4
+        kept = isolate._REUSE.kept
+        assert kept is not None
+        model.graph.name = "oom"
+        with pytest.raises(ModelError, match="shape inference ran out of memory"):
+            estimate(model)
+        assert isolate._REUSE.kept is None and kept.stopped
+        model.graph.name = "g"
+        assert estimate(model).flops == 4
+        assert isolate._REUSE.kept is not None and isolate._REUSE.kept.pid != kept.pid
 
 
 def test_leaving_the_block_stops_and_reaps_the_kept_child() -> None:

@@ -33,6 +33,9 @@ Job = Callable[[onnx.ModelProto], bytes]
 
 _FAILED = b"-"
 _DONE = b"+"
+_LAST = {b"*": _DONE, b"!": _FAILED}
+"""Done and failed, from a child that exits after this reply (see :func:`retire`)."""
+_AS_LAST = {plain: last for last, plain in _LAST.items()}
 _REQUEST = struct.Struct(">IQ")  # the job's number among those the child knows, the model's size
 _REPLY = struct.Struct(">cQ")  # done or failed, the size of the result or message that follows
 
@@ -125,6 +128,14 @@ def _answer(reply: Forked, what: str) -> bytes:
     raise ModelError(f"{what} ended without a result on this model")
 
 
+def retire() -> None:
+    """Called by a job in a child that recovered from running out of memory: the child replies,
+    then exits rather than serving more jobs, since native code that failed an allocation can
+    leave its heap in any state (a kept child under onnx 1.22 once grew to 6.7 GB after such a
+    model). Outside a child it does nothing that lasts: each child starts unretired."""
+    _REUSE.retired = True
+
+
 @contextlib.contextmanager
 def reusing_child() -> Iterator[None]:
     """Within the block, one child runs every job after the first :data:`ONE_SHOT_JOBS`, each
@@ -175,6 +186,9 @@ class _Child:
             status, length = _REPLY.unpack(header)
             body = self.replies.read(length)
             if len(body) == length:
+                if status in _LAST:  # the child exits after this reply
+                    status = _LAST[status]
+                    self.stop()
                 return Forked(status + body)
         self.stop()
         return Forked(b"", self.ended)
@@ -203,12 +217,14 @@ class _Child:
 @dataclass
 class _Reuse:
     """Whether children are kept (within :func:`reusing_child`), the kept one, the jobs seen
-    so far in the block, which the next child forked will know, and the children forked."""
+    so far in the block, which the next child forked will know, and the children forked; in a
+    child, whether a job retired it."""
 
     on: bool = False
     kept: _Child | None = None
     jobs: tuple[Job, ...] = ()
     forked: int = 0
+    retired: bool = False
 
 
 _REUSE = _Reuse()
@@ -289,13 +305,17 @@ def _write(work: Callable[[], bytes], writer: int) -> None:
 
 def _serve(jobs: Sequence[Job], job: Job, model: onnx.ModelProto, writer: int, requests: int) -> None:
     """In the child: reply to ``job(model)``, then (kept, ``requests`` open) to each request
-    until they end. A job raising anything but a ModelError ends the replies."""
+    until they end or a job retires the child. A job raising anything but a ModelError ends the
+    replies."""
+    _REUSE.retired = False
     with os.fdopen(writer, "wb") as replies:
         _reply(replies, job, model)
-        if requests >= 0:
+        if requests >= 0 and not _REUSE.retired:
             with os.fdopen(requests, "rb") as incoming:
                 for number, given in _requests(incoming):
                     _reply(replies, jobs[number], given)
+                    if _REUSE.retired:
+                        return
 
 
 def _requests(incoming: BinaryIO) -> Iterator[tuple[int, onnx.ModelProto]]:
@@ -308,11 +328,13 @@ def _requests(incoming: BinaryIO) -> Iterator[tuple[int, onnx.ModelProto]]:
 
 
 def _reply(replies: BinaryIO, job: Job, model: onnx.ModelProto) -> None:
-    """Write ``job(model)`` marked done, or its ModelError's message marked failed, framed."""
+    """Write ``job(model)`` marked done, or its ModelError's message marked failed, framed; marked
+    as the last reply when the job retired the child."""
     try:
         body = _DONE + job(model)
     except ModelError as error:
         body = _FAILED + error.message.encode("utf-8", "replace")
-    replies.write(_REPLY.pack(body[:1], len(body) - 1))
+    status = _AS_LAST[body[:1]] if _REUSE.retired else body[:1]
+    replies.write(_REPLY.pack(status, len(body) - 1))
     replies.write(memoryview(body)[1:])
     replies.flush()

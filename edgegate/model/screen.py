@@ -29,6 +29,7 @@ from onnx import shape_inference
 
 from edgegate.errors import ModelError
 from edgegate.model.fold import MAX_FOLD_ELEMENTS
+from edgegate.model.isolate import retire
 from edgegate.model.order import all_graphs
 from edgegate.model.tensors import tensor_value
 
@@ -235,10 +236,11 @@ def _infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
     needed: first without it; that result is final when it leaves no shape unknown, or when
     it (or the model itself) holds a hazard; otherwise again with data propagation, falling
     back to the first result if that runs out of memory. ModelError when inference itself
-    runs out of memory."""
+    runs out of memory. Either way the child this runs in is retired (edgegate.model.isolate)."""
     try:
         plain = shape_inference.infer_shapes(model, data_prop=False)
     except MemoryError:
+        retire()
         raise ModelError("shape inference ran out of memory: the model's tensors are too big") from None
     complete, hazard = _survey(plain)
     if complete or hazard or data_propagation_hazard(model):
@@ -247,6 +249,7 @@ def _infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
         with memory_cap(DATA_PROPAGATION_BYTES):
             return shape_inference.infer_shapes(model, data_prop=True)
     except MemoryError:
+        retire()
         return plain
 
 
