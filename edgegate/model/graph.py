@@ -257,14 +257,16 @@ def _fold_node(node: RawNode, scope: Scope, attrs: Mapping[str, Any]) -> list[Te
     return _fold_generic(node, scope, attrs)
 
 
-def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope) -> NodeInfo:
+def _node_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope,
+               outputs: tuple[TensorInfo | None, ...] | None = None) -> NodeInfo:
+    """The node decoded; its ``outputs`` as given (a folded node's constants), else from the scope."""
     return NodeInfo(
         name=node.label,
         op_type=node.op_type,
         domain=node.domain if node.domain != "ai.onnx" else "",
         attrs=attrs,
         inputs=_tensors(scope, node.inputs),
-        outputs=_tensors(scope, node.outputs),
+        outputs=_tensors(scope, node.outputs) if outputs is None else outputs,
     )
 
 
@@ -272,9 +274,7 @@ def _folded_info(node: RawNode, attrs: Mapping[str, Any], scope: Scope,
                  constants: list[TensorInfo]) -> NodeInfo:
     """A folded node's info: its outputs are the ``constants`` it folded to."""
     folded = {constant.name: constant for constant in constants}
-    info = _node_info(node, attrs, scope)
-    return NodeInfo(info.name, info.op_type, info.domain, attrs, info.inputs,
-                    tuple(folded.get(name) if name else None for name in node.outputs))
+    return _node_info(node, attrs, scope, tuple(folded.get(name) if name else None for name in node.outputs))
 
 
 def _tensors(scope: Scope, names: tuple[str, ...]) -> tuple[TensorInfo | None, ...]:
@@ -359,7 +359,8 @@ def fold_graph(
             if folding.shapes_known:
                 folding.shapes_known = _outputs_known(node, scope)
             continue
-        if node.op_type in CHECKS:  # a folded node's shapes too may come from inference
+        if node.op_type in CHECKS and any(constant.value is None for constant in constants):
+            # folded without values: its shapes came from inference, as an active node's do
             _check_consistent(_folded_info(node, attrs, scope, constants))
         _record_provenance(node, constants, scope)
         for constant in constants:
