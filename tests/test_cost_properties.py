@@ -16,6 +16,7 @@ from cost_helpers import cost_of, node
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper
+from onnx_versions import version
 
 
 class Counted:
@@ -203,7 +204,7 @@ def einsum_equations(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@pytest.mark.skipif(tuple(int(p) for p in np.__version__.split(".")[:2]) < (1, 25),
+@pytest.mark.skipif(version(np.__version__) < (1, 25),
                     reason="np.einsum on object arrays (the multiplication counter) needs numpy 1.25")
 @given(einsum_equations())
 def test_two_operand_einsum_macs_equal_numpy_multiplies(drawn):

@@ -34,7 +34,7 @@ def _axes(attrs: Mapping[str, Any], values: Values, index: int) -> list[int] | N
     if "axes" in attrs:
         return list(attrs["axes"])
     if len(values) > index and values[index] is not None:
-        return [int(a) for a in np.asarray(values[index]).ravel()]
+        return _ints(values[index])
     return None
 
 
