@@ -20,6 +20,7 @@ from edgegate.model.consistency import CHECKS, inconsistency
 from edgegate.model.domains import DEFAULT_DOMAINS
 from edgegate.model.fold import evaluate
 from edgegate.model.info import NodeInfo, TensorInfo
+from edgegate.model.lookahead import Guess
 from edgegate.model.order import RawNode, captured_names, topological
 from edgegate.model.roles import is_view, shape_inputs
 from edgegate.model.tensors import (
@@ -324,6 +325,7 @@ class Folding:
     attrs: list[Attributes]
     folded: dict[str, np.ndarray]
     shapes_known: bool
+    speculated: dict[str, TensorInfo] = field(default_factory=dict)
 
 
 def provenance(scope: Scope, name: str) -> Provenance:
@@ -336,11 +338,14 @@ def fold_graph(
     parent: Scope | None = None,
     outer: Iterable[str] = (),
     injected: Mapping[str, Provenance] | None = None,
+    look_ahead: Guess | None = None,
 ) -> Folding:
     """Fold the constants of ``graph`` (after shape inference); say whether shapes are complete.
 
     ``injected`` gives the provenance of initializers that earlier folding rounds put in
     place of computed nodes, so they keep counting as what they were computed from.
+    ``look_ahead`` guesses the shapes inference left unknown (edgegate.model.lookahead), so
+    folding goes on past them; the guesses are in ``speculated`` and count as unknown.
     """
     scope = _collect_scope(graph, parent)
     for name, (origins, stored) in (injected or {}).items():
@@ -356,12 +361,18 @@ def fold_graph(
         if constants is None:
             folding.candidates.append(node)
             folding.attrs.append(attrs)
-            if folding.shapes_known:
-                folding.shapes_known = _outputs_known(node, scope)
+            if (folding.shapes_known or look_ahead is not None) and not _outputs_known(node, scope):
+                folding.shapes_known = False
+                guesses = look_ahead(node, scope) if look_ahead is not None else None
+                for guess in guesses or ():
+                    scope.tensors[guess.name] = guess
+                    folding.speculated[guess.name] = guess
             continue
         if node.op_type in CHECKS and any(constant.value is None for constant in constants):
             # folded without values: its shapes came from inference, as an active node's do
             _check_consistent(_folded_info(node, attrs, scope, constants))
+        if look_ahead is not None and any(constant.shape is None for constant in constants):
+            constants = _guessed_constants(node, scope, constants, look_ahead, folding.speculated)
         _record_provenance(node, constants, scope)
         for constant in constants:
             scope.tensors[constant.name] = constant
@@ -370,6 +381,21 @@ def fold_graph(
             elif folding.shapes_known and not constant.known:
                 folding.shapes_known = False
     return folding
+
+
+def _guessed_constants(node: RawNode, scope: Scope, constants: list[TensorInfo], look_ahead: Guess,
+                       speculated: dict[str, TensorInfo]) -> list[TensorInfo]:
+    """A folded node's constants whose shapes inference left unknown (they have no values),
+    with the shapes ``look_ahead`` guesses for them, recorded in ``speculated``."""
+    guesses = {guess.name: guess for guess in look_ahead(node, scope) or ()}
+    completed = []
+    for constant in constants:
+        guess = guesses.get(constant.name)
+        if constant.shape is None and guess is not None:
+            speculated[guess.name] = guess
+            constant = TensorInfo(constant.name, guess.shape, constant.dtype or guess.dtype, True)
+        completed.append(constant)
+    return completed
 
 
 def _check_consistent(info: NodeInfo) -> None:

@@ -9,7 +9,9 @@ inference runs again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
@@ -18,12 +20,14 @@ from onnx import numpy_helper, shape_inference
 from edgegate.errors import ModelError
 from edgegate.model.domains import INFERRED_DOMAINS
 from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
+from edgegate.model.info import TensorInfo
 from edgegate.model.isolate import in_child
+from edgegate.model.lookahead import LookAhead, replay
 from edgegate.model.order import GRAPH_OPS, captured_names, subgraphs, topological
 from edgegate.model.proxies import ranks_of, restore, with_proxies
 from edgegate.model.screen import infer_screened
 from edgegate.model.subgraphs import Completion, complete_subgraphs, inline_known_ifs
-from edgegate.model.tensors import checked_shape, value_shape
+from edgegate.model.tensors import checked_shape, value_info, value_shape
 
 
 def _bind_declared(value: onnx.ValueInfoProto, dims: Mapping[str, int]) -> None:
@@ -160,24 +164,103 @@ def _inject(graph: onnx.GraphProto, folding: Folding, injected: dict[str, Proven
     return True
 
 
+@dataclass
+class Speculation:
+    """A round folded on guessed shapes: the graph and provenance before it, and the guesses."""
+
+    graph: onnx.GraphProto
+    injected: dict[str, Provenance]
+    guesses: dict[str, TensorInfo]
+
+    def confirmed(self, inferred: onnx.GraphProto) -> bool:
+        """True when whole-graph inference gives each guessed tensor its guessed shape and type."""
+        values = {value.name: value for values in (inferred.value_info, inferred.output) for value in values}
+        for name, guess in self.guesses.items():
+            value = values.get(name)
+            if value is None:
+                return False
+            info = value_info(value)
+            if info.shape != guess.shape or info.dtype != guess.dtype:
+                return False
+        return True
+
+    def undo(self, model: onnx.ModelProto, completion: Completion) -> None:
+        """Put ``model``'s graph and the injected provenance back as they were before."""
+        model.graph.CopyFrom(self.graph)
+        completion.injected.clear()
+        completion.injected.update(self.injected)
+
+
+def _guessed_shapes(inferred: onnx.ModelProto) -> bytes:
+    """The shapes a LookAhead guesses while folding ``inferred``, as JSON: run in a child
+    process (edgegate.model.isolate), since they come from onnx's native per-node inference."""
+    folding = fold_graph(inferred.graph, look_ahead=LookAhead(inferred))
+    guesses = {name: [list(info.shape or ()), info.dtype] for name, info in folding.speculated.items()}
+    return json.dumps(guesses).encode()
+
+
+def _guesses(inferred: onnx.ModelProto) -> dict[str, TensorInfo]:
+    """The look-ahead's guesses for ``inferred``; none when the child refuses or crashes."""
+    try:
+        found = json.loads(in_child(_guessed_shapes, inferred, "onnx's shape inference of single nodes"))
+    except ModelError:
+        return {}
+    return {name: TensorInfo(name, tuple(shape), dtype) for name, (shape, dtype) in found.items()}
+
+
+def _speculate(model: onnx.ModelProto, inferred: onnx.ModelProto, completion: Completion,
+               folded: int) -> Speculation | None:
+    """Fold ``inferred`` on past the shapes inference left unknown, by the look-ahead's guesses,
+    and inject what that folds into ``model``. Returns what undoes it (with the guesses to
+    check) when it folds more than the ``folded`` constants folding without guesses did."""
+    guesses = _guesses(inferred)
+    if not guesses:
+        return None
+    folding = fold_graph(inferred.graph, injected=completion.injected, look_ahead=replay(guesses))
+    if len(folding.folded) <= folded:
+        return None
+    before = onnx.GraphProto()
+    before.CopyFrom(model.graph)
+    injected = dict(completion.injected)
+    if not _inject(model.graph, folding, completion.injected):
+        return None
+    return Speculation(before, injected, folding.speculated)
+
+
 def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.ModelProto, Folding]:
     """Infer ``model``'s shapes, folding constant shape arithmetic between rounds.
 
-    Each round folds what the previous inference made constant; a chain of shape arithmetic
-    as deep as the network takes one round per link, so rounds stop only when shapes are
-    complete or folding makes no progress. An If whose condition became constant is replaced
-    by its taken branch, and every If/Loop/Scan body is completed the same way as a model of
-    its own (edgegate.model.subgraphs). ``model`` is modified in place.
+    Each round folds what the previous inference made constant. A chain of shape arithmetic
+    that onnx's data propagation cannot follow would take one round per link, so a round that
+    leaves shapes unknown also folds on past them by guessed shapes (edgegate.model.lookahead);
+    the next round checks every guess against whole-graph inference and, should one differ,
+    undoes that round and goes on without guessing. An If whose condition became constant is
+    replaced by its taken branch, and every If/Loop/Scan body is completed the same way as a
+    model of its own (edgegate.model.subgraphs). Rounds stop only when shapes are complete or
+    folding makes no progress. ``model`` is modified in place.
     """
     ranks = ranks_of(model.graph)
+    guessing = True
+    pending: Speculation | None = None
     while True:
         inferred, covered = _infer(model, ranks)
+        if pending is not None:
+            if not pending.confirmed(inferred.graph):
+                pending.undo(model, completion)
+                pending, guessing = None, False
+                continue
+            pending = None
         folding = fold_graph(inferred.graph, injected=completion.injected)
         if inline_known_ifs(model.graph, folding.scope, completion):
             continue
         nested = complete_subgraphs(model, folding, completion, _complete)
         if folding.shapes_known and not nested:
             break
+        if guessing and not folding.shapes_known:
+            pending = _speculate(model, inferred, completion, len(folding.folded))
+            if pending is not None:
+                continue
+            guessing = False
         ranks = ranks_of(inferred.graph)
         changed = _inject(model.graph, folding, completion.injected)
         if not (changed or nested) and with_proxies(model, ranks)[1] <= covered:
