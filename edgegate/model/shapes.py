@@ -192,20 +192,24 @@ class Speculation:
 
 
 def _guessed_shapes(inferred: onnx.ModelProto) -> bytes:
-    """The shapes a LookAhead guesses while folding ``inferred``, as JSON: run in a child
-    process (edgegate.model.isolate), since they come from onnx's native per-node inference."""
+    """The shapes a LookAhead guesses while folding ``inferred`` and how many constants that
+    folds, as JSON: run in a child process (edgegate.model.isolate), since the guesses come
+    from onnx's native per-node inference."""
     folding = fold_graph(inferred.graph, look_ahead=LookAhead(inferred))
     guesses = {name: [list(info.shape or ()), info.dtype] for name, info in folding.speculated.items()}
-    return json.dumps(guesses).encode()
+    return json.dumps({"folded": len(folding.folded), "guesses": guesses}).encode()
 
 
-def _guesses(inferred: onnx.ModelProto) -> dict[str, TensorInfo]:
-    """The look-ahead's guesses for ``inferred``; none when the child refuses or crashes."""
+def _guesses(inferred: onnx.ModelProto, folded: int) -> dict[str, TensorInfo]:
+    """The look-ahead's guesses for ``inferred`` when they fold more than the ``folded``
+    constants folding without them did; none when they do not, or the child refuses or crashes."""
     try:
         found = json.loads(in_child(_guessed_shapes, inferred, "onnx's shape inference of single nodes"))
     except ModelError:
         return {}
-    return {name: TensorInfo(name, tuple(shape), dtype) for name, (shape, dtype) in found.items()}
+    if found["folded"] <= folded:
+        return {}
+    return {name: TensorInfo(name, tuple(shape), dtype) for name, (shape, dtype) in found["guesses"].items()}
 
 
 def _speculate(model: onnx.ModelProto, inferred: onnx.ModelProto, completion: Completion,
@@ -213,12 +217,10 @@ def _speculate(model: onnx.ModelProto, inferred: onnx.ModelProto, completion: Co
     """Fold ``inferred`` on past the shapes inference left unknown, by the look-ahead's guesses,
     and inject what that folds into ``model``. Returns what undoes it (with the guesses to
     check) when it folds more than the ``folded`` constants folding without guesses did."""
-    guesses = _guesses(inferred)
+    guesses = _guesses(inferred, folded)
     if not guesses:
         return None
     folding = fold_graph(inferred.graph, injected=completion.injected, look_ahead=replay(guesses))
-    if len(folding.folded) <= folded:
-        return None
     before = onnx.GraphProto()
     before.CopyFrom(model.graph)
     injected = dict(completion.injected)
@@ -232,7 +234,8 @@ def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.Mode
 
     Each round folds what the previous inference made constant. A chain of shape arithmetic
     that onnx's data propagation cannot follow would take one round per link, so a round that
-    leaves shapes unknown also folds on past them by guessed shapes (edgegate.model.lookahead);
+    leaves shapes unknown after an earlier round's folding (most models need no more than that
+    one) also folds on past them by guessed shapes (edgegate.model.lookahead);
     the next round checks every guess against whole-graph inference and, should one differ,
     undoes that round and goes on without guessing. An If whose condition became constant is
     replaced by its taken branch, and every If/Loop/Scan body is completed the same way as a
@@ -240,7 +243,7 @@ def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.Mode
     folding makes no progress. ``model`` is modified in place.
     """
     ranks = ranks_of(model.graph)
-    guessing = True
+    guessing, folded_before = True, False
     pending: Speculation | None = None
     while True:
         inferred, covered = _infer(model, ranks)
@@ -256,13 +259,14 @@ def _complete(model: onnx.ModelProto, completion: Completion) -> tuple[onnx.Mode
         nested = complete_subgraphs(model, folding, completion, _complete)
         if folding.shapes_known and not nested:
             break
-        if guessing and not folding.shapes_known:
+        if guessing and folded_before and not folding.shapes_known:
             pending = _speculate(model, inferred, completion, len(folding.folded))
             if pending is not None:
                 continue
             guessing = False
         ranks = ranks_of(inferred.graph)
         changed = _inject(model.graph, folding, completion.injected)
+        folded_before = folded_before or changed
         if not (changed or nested) and with_proxies(model, ranks)[1] <= covered:
             break
     return inferred, folding
