@@ -220,7 +220,10 @@ def _speculate(model: onnx.ModelProto, inferred: onnx.ModelProto, completion: Co
     guesses = _guesses(inferred, folded)
     if not guesses:
         return None
-    folding = fold_graph(inferred.graph, injected=completion.injected, look_ahead=replay(guesses))
+    try:
+        folding = fold_graph(inferred.graph, injected=completion.injected, look_ahead=replay(guesses))
+    except ModelError:  # what is wrong with the model, folding without guesses says
+        return None
     before = onnx.GraphProto()
     before.CopyFrom(model.graph)
     injected = dict(completion.injected)
