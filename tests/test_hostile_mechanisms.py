@@ -207,6 +207,47 @@ def test_memory_cap_turns_a_runaway_allocation_into_a_memory_error():
     assert len(bytearray(256 << 20)) == 256 << 20  # the limit is gone after the block
 
 
+def _padded_shape_filled(pad: int) -> onnx.ModelProto:
+    """ConstantOfShape of an empty shape padded to ``pad`` elements: onnx before 1.23 infers
+    an output of ``pad`` dimensions, appending one at a time."""
+    graph = helper.make_graph(
+        [helper.make_node("Shape", ["x"], ["s"], start=4, end=1), helper.make_node("Pad", ["s", "pads"], ["q"]),
+         helper.make_node("ConstantOfShape", ["q"], ["y"])],
+        "g", [helper.make_tensor_value_info("x", 1, [7, 1, 1, 3])], [helper.make_tensor_value_info("y", 1, None)],
+        [onnx.numpy_helper.from_array(np.array([pad, -2], np.int64), "pads")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_every_native_inference_pass_runs_under_a_memory_cap(monkeypatch):
+    from edgegate.model import screen, shapes
+
+    caps, cap = [], screen.memory_cap
+
+    def recorded(extra):
+        caps.append(extra)
+        return cap(extra)
+
+    monkeypatch.setattr(screen, "memory_cap", recorded)
+    monkeypatch.setattr(shapes, "memory_cap", recorded)
+    model = _padded_shape_filled(10)
+    inferred = screen.infer_screened(model)  # here, not in a child: the caps are seen
+    assert caps == [screen.INFERENCE_BYTES, screen.DATA_PROPAGATION_BYTES]  # y unknown without
+    shapes._guessed_shapes(inferred)
+    assert caps[2:] == [screen.INFERENCE_BYTES]  # the look-ahead's per-node rules
+
+
+def test_a_billion_dimensions_are_a_model_error_not_all_memory():
+    from edgegate.errors import ModelError
+    from edgegate.estimator.estimate import estimate
+
+    try:
+        found = estimate(_padded_shape_filled(10**9))
+    except ModelError as error:  # onnx before 1.23, stopped at the cap in a few seconds
+        assert "shape inference ran out of memory" in str(error)
+    else:
+        assert found.layers == ()
+
+
 def test_names_that_are_not_utf8_become_text_once():
     model = onnx.ModelProto()
     model.graph.node.add(name="x", op_type="Relu", input=["a"], output=["b"])

@@ -238,7 +238,8 @@ def _infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
     back to the first result if that runs out of memory. ModelError when inference itself
     runs out of memory. Either way the child this runs in is retired (edgegate.model.isolate)."""
     try:
-        plain = shape_inference.infer_shapes(model, data_prop=False)
+        with memory_cap(INFERENCE_BYTES):
+            plain = shape_inference.infer_shapes(model, data_prop=False)
     except MemoryError:
         retire()
         raise ModelError("shape inference ran out of memory: the model's tensors are too big") from None
@@ -252,6 +253,12 @@ def _infer_screened(model: onnx.ModelProto) -> onnx.ModelProto:
         retire()
         return plain
 
+
+INFERENCE_BYTES = 4 << 30
+"""The most memory (address space) onnx's inference without data propagation may take beyond
+what the process already uses. onnx before 1.23 gives ConstantOfShape of a 1-D tensor of n
+elements n dimensions, one at a time: a Pad of an empty shape by 10^9 took 24 GB before the
+kernel killed it. Past the cap the allocation fails, and the model is a model error."""
 
 DATA_PROPAGATION_BYTES = 512 << 20
 """The most memory (address space) onnx's data propagation may take beyond what the process

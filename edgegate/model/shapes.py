@@ -21,11 +21,11 @@ from edgegate.errors import ModelError
 from edgegate.model.domains import INFERRED_DOMAINS
 from edgegate.model.graph import AnalyzedGraph, Folding, Provenance, analyze_graph, fold_graph, provenance
 from edgegate.model.info import TensorInfo
-from edgegate.model.isolate import in_child
+from edgegate.model.isolate import in_child, retire
 from edgegate.model.lookahead import LookAhead, replay
 from edgegate.model.order import GRAPH_OPS, captured_names, subgraphs, topological
 from edgegate.model.proxies import ranks_of, restore, with_proxies
-from edgegate.model.screen import infer_screened
+from edgegate.model.screen import INFERENCE_BYTES, infer_screened, memory_cap
 from edgegate.model.subgraphs import Completion, complete_subgraphs, inline_known_ifs
 from edgegate.model.tensors import checked_shape, value_info, value_shape
 
@@ -195,7 +195,12 @@ def _guessed_shapes(inferred: onnx.ModelProto) -> bytes:
     """The shapes a LookAhead guesses while folding ``inferred`` and how many constants that
     folds, as JSON: run in a child process (edgegate.model.isolate), since the guesses come
     from onnx's native per-node inference."""
-    folding = fold_graph(inferred.graph, look_ahead=LookAhead(inferred))
+    try:
+        with memory_cap(INFERENCE_BYTES):
+            folding = fold_graph(inferred.graph, look_ahead=LookAhead(inferred))
+    except MemoryError:
+        retire()
+        return json.dumps({"folded": 0, "guesses": {}}).encode()
     guesses = {name: [list(info.shape or ()), info.dtype] for name, info in folding.speculated.items()}
     return json.dumps({"folded": len(folding.folded), "guesses": guesses}).encode()
 
