@@ -371,15 +371,15 @@ def fold_graph(
         if node.op_type in CHECKS and any(constant.value is None for constant in constants):
             # folded without values: its shapes came from inference, as an active node's do
             _check_consistent(_folded_info(node, attrs, scope, constants))
-        if look_ahead is not None and any(constant.shape is None for constant in constants):
-            constants = _guessed_constants(node, scope, constants, look_ahead, folding.speculated)
+        if any(constant.shape is None for constant in constants):
+            folding.shapes_known = False
+            if look_ahead is not None:
+                constants = _guessed_constants(node, scope, constants, look_ahead, folding.speculated)
         _record_provenance(node, constants, scope)
         for constant in constants:
             scope.tensors[constant.name] = constant
             if constant.value is not None:
                 folding.folded[constant.name] = constant.value
-            elif folding.shapes_known and not constant.known:
-                folding.shapes_known = False
     return folding
 
 
