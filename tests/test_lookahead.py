@@ -26,6 +26,7 @@ from edgegate.estimator.estimate import estimate
 from edgegate.model import lookahead, shapes
 from tests.fuzz_models import random_graph
 from tests.hostile import models as hostile
+from tests.model_helpers import save
 
 SEQUENCE, HALF, BLOCKS = 4, 8, 12
 
@@ -85,13 +86,8 @@ def _without_guessing(path: str | Path, monkeypatch: pytest.MonkeyPatch, **optio
         return estimate(path, **options)
 
 
-def _save(model: onnx.ModelProto, path: Path) -> str:
-    onnx.save(model, str(path))
-    return str(path)
-
-
 def test_guessing_folds_every_block_in_three_rounds(tmp_path, monkeypatch):
-    path = _save(chunked_blocks(), tmp_path / "chunked.onnx")
+    path = save(chunked_blocks(), tmp_path / "chunked.onnx")
     alone = Rounds(monkeypatch)
     reference = _without_guessing(path, monkeypatch)
     assert alone.inferred >= BLOCKS  # one round per block: the link onnx cannot follow
@@ -106,7 +102,7 @@ def test_guessing_folds_every_block_in_three_rounds(tmp_path, monkeypatch):
 
 
 def test_a_wrong_guess_is_undone_and_changes_nothing(tmp_path, monkeypatch):
-    path = _save(chunked_blocks(), tmp_path / "chunked.onnx")
+    path = save(chunked_blocks(), tmp_path / "chunked.onnx")
     reference = _without_guessing(path, monkeypatch)
     guess = lookahead.LookAhead.__call__
 
@@ -124,7 +120,7 @@ def test_a_wrong_guess_is_undone_and_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_a_guess_child_that_crashes_changes_nothing(tmp_path, monkeypatch):
-    path = _save(chunked_blocks(), tmp_path / "chunked.onnx")
+    path = save(chunked_blocks(), tmp_path / "chunked.onnx")
     reference = _without_guessing(path, monkeypatch)
     monkeypatch.setattr(lookahead.LookAhead, "__call__",
                         lambda self, node, scope: os.kill(os.getpid(), signal.SIGSEGV))
@@ -136,7 +132,7 @@ def test_a_guess_child_that_crashes_changes_nothing(tmp_path, monkeypatch):
 def test_bound_dimensions_guess_the_same(tmp_path, monkeypatch):
     model = chunked_blocks(5)
     model.graph.input[0].type.tensor_type.shape.dim[1].dim_param = "seq"
-    path = _save(model, tmp_path / "dynamic.onnx")
+    path = save(model, tmp_path / "dynamic.onnx")
     for seq in (1, 3, 64):
         result = estimate(path, dims={"seq": seq})
         assert result == _without_guessing(path, monkeypatch, dims={"seq": seq})
@@ -161,7 +157,7 @@ def test_generated_models_estimate_the_same_with_and_without_guessing(tmp_path, 
         lambda: hostile.fold_blowup(rng),
         lambda: hostile.malformed(rng),
         lambda: hostile.native_op(rng),
-        lambda: _save(chunked_blocks(rng.randint(1, 4)), tmp_path / "c.onnx") and (tmp_path / "c.onnx").read_bytes(),
+        lambda: chunked_blocks(rng.randint(1, 4)).SerializeToString(),
     ]
     outcomes = []
     for index in range(120):

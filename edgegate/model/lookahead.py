@@ -127,11 +127,12 @@ def replay(guesses: Mapping[str, TensorInfo]) -> Guess:
     def guess(node: RawNode, scope: Tensors) -> list[TensorInfo] | None:
         found = []
         for name in node.outputs:
-            info = guesses.get(name) if name else None
-            if name and info is None:
+            if not name:
+                continue
+            info = guesses.get(name)
+            if info is None:
                 return None
-            if info is not None:
-                found.append(info)
+            found.append(info)
         return found
 
     return guess
