@@ -19,7 +19,7 @@ pure shape rules of default-domain ops without subgraphs are asked for (:data:`O
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import onnx
 from onnx import helper, numpy_helper, shape_inference
@@ -38,6 +38,8 @@ class Tensors(Protocol):
     def get(self, name: str) -> TensorInfo | None:
         """The tensor's info, or None when nothing declares it."""
 
+
+T = TypeVar("T")
 
 Guess = Callable[[RawNode, Tensors], "list[TensorInfo] | None"]
 """Output infos guessed for a node whose outputs inference left unknown, or None."""
@@ -104,13 +106,11 @@ class LookAhead:
     @staticmethod
     def _outputs(node: RawNode, inferred: Mapping[str, onnx.TypeProto]) -> list[TensorInfo] | None:
         """The guessed infos, or None unless every named output has a concrete shape."""
+        types = _each_output(node, inferred)
+        if types is None:
+            return None
         guesses = []
-        for name in node.outputs:
-            if not name:
-                continue
-            found = inferred.get(name)
-            if found is None:
-                return None
+        for name, found in zip([name for name in node.outputs if name], types):
             try:
                 guess = value_info(helper.make_value_info(name, found))
             except ModelError:
@@ -121,18 +121,23 @@ class LookAhead:
         return guesses
 
 
+def _each_output(node: RawNode, found: Mapping[str, T]) -> list[T] | None:
+    """What ``found`` holds for each output the node names, or None when it lacks one."""
+    values = []
+    for name in node.outputs:
+        if not name:
+            continue
+        value = found.get(name)
+        if value is None:
+            return None
+        values.append(value)
+    return values
+
+
 def replay(guesses: Mapping[str, TensorInfo]) -> Guess:
     """A Guess that gives the ``guesses`` a LookAhead made (in a child) for each node's outputs."""
 
     def guess(node: RawNode, scope: Tensors) -> list[TensorInfo] | None:
-        found = []
-        for name in node.outputs:
-            if not name:
-                continue
-            info = guesses.get(name)
-            if info is None:
-                return None
-            found.append(info)
-        return found
+        return _each_output(node, guesses)
 
     return guess
